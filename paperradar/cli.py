@@ -1,0 +1,303 @@
+"""The ``paperradar`` command: thin shells over the library.
+
+Every command turns a PaperRadarError into ``error: <message>`` on stderr and exit code 1
+(2 for bad input or usage); results go to stdout, as a table or, with ``--json``, as JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from paperradar import __version__
+from paperradar.codec import paper_to_dict
+from paperradar.config import resolve_home
+from paperradar.errors import PaperRadarError
+from paperradar.ingest import ingest_files
+from paperradar.models import IngestReport, Paper
+from paperradar.readers import FORMAT_NAMES, OpenedFile
+from paperradar.search import Filters, keyword_search, parse_since
+from paperradar.stats import store_stats
+from paperradar.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _emit_json(value: object) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a one-line message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PaperRadarError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing from the unfinished step was stored", markup=False)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store(ctx: click.Context) -> Store:
+    return Store.open(resolve_home(ctx.obj["home"]))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (default: $PAPERRADAR_HOME or the user data dir).",
+)
+@click.version_option(__version__, prog_name="paperradar")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """paperradar: a self-hosted research-paper radar."""
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    help="Read every file in this format instead of detecting it.",
+)
+@click.option("--skip-bad", is_flag=True, help="Store the good records; list the bad ones.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handle_errors
+def ingest(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    fmt: str | None,
+    skip_bad: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Read paper files (format auto-detected) into the store, merging duplicates.
+
+    All files are stored in one transaction: a bad record stops the ingest with
+    FILE:LINE and leaves the store unchanged, unless --skip-bad.
+    """
+    started = time.perf_counter()
+    with _store(ctx) as store:
+        report = _ingest_with_progress(store, list(files), fmt, skip_bad, quiet or as_json)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        _emit_json({**report.__dict__, "seconds": round(elapsed, 3)})
+        return
+    for line in report.bad:
+        err.print(f"skipped: {line}", markup=False)
+    rate = report.read / elapsed if elapsed > 0 else 0.0
+    out.print(
+        f"read {report.read:,} · new {report.new:,} · merged {report.merged:,} · "
+        f"skipped {report.skipped:,} in {elapsed:.1f} s ({rate:,.0f} records/s)"
+    )
+
+
+def _ingest_with_progress(
+    store: Store, files: list[Path], fmt: str | None, skip_bad: bool, quiet: bool
+) -> IngestReport:
+    if quiet or not err.is_terminal:
+        return ingest_files(store, files, fmt=fmt, skip_bad=skip_bad)
+    sizes = {path: path.stat().st_size for path in files if path.is_file()}
+    done_before: dict[Path, int] = {}
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[records]} records"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingest", total=sum(sizes.values()) or None, records="0")
+
+        def progress(opened: OpenedFile, report: IngestReport) -> None:
+            done_before.setdefault(opened.path, sum(done_before.values()))
+            position = done_before[opened.path] + opened.position()
+            bar.update(task, completed=position, records=f"{report.read:,}")
+
+        return ingest_files(store, files, fmt=fmt, skip_bad=skip_bad, progress=progress)
+
+
+def _authors_short(paper: Paper) -> str:
+    if paper.authors:
+        first = paper.authors[0]
+        return first if len(paper.authors) == 1 else f"{first} et al."
+    return f"{paper.author_count} authors" if paper.author_count else ""
+
+
+def _date_of(paper: Paper) -> str:
+    day = paper.listed or paper.submitted
+    return day.isoformat() if day else ""
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", "-n", default=20, show_default=True, help="Number of results.")
+@click.option("--since", help="Only papers listed since a date (YYYY-MM-DD) or a span (7d, 2w).")
+@click.option("--category", help="Only papers in a category (cs.CL) or archive (cs).")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.pass_context
+@handle_errors
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    since: str | None,
+    category: str | None,
+    as_json: bool,
+) -> None:
+    """Search titles, abstracts and authors by keyword (bm25)."""
+    filters = Filters(since=parse_since(since) if since else None, category=category)
+    with _store(ctx) as store:
+        hits = keyword_search(store, query, limit=limit, filters=filters)
+    if as_json:
+        _emit_json([{**paper_to_dict(h.paper), "score": round(h.score, 4)} for h in hits])
+        return
+    if not hits:
+        out.print("no papers match")
+        return
+    table = Table(show_lines=False)
+    for column in ("#", "id", "date", "title", "authors", "score"):
+        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.paper
+        table.add_row(
+            str(rank),
+            p.id or "",
+            _date_of(p),
+            p.title or p.abstract[:80] + "…",
+            _authors_short(p),
+            f"{hit.score:.2f}",
+        )
+    out.print(table)
+
+
+@main.command()
+@click.argument("paper_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the paper as JSON.")
+@click.pass_context
+@handle_errors
+def show(ctx: click.Context, paper_id: str, as_json: bool) -> None:
+    """Show one paper by any of its ids (arXiv id, DOI, s2:, hf:, cid:)."""
+    with _store(ctx) as store:
+        paper = store.get(paper_id)
+    if as_json:
+        _emit_json(paper_to_dict(paper))
+        return
+    out.print(f"[bold]{_escape(paper.title) or '(untitled)'}[/bold]")
+    rows: list[tuple[str, str]] = [
+        ("id", paper.id or ""),
+        ("aliases", ", ".join(paper.aliases)),
+        ("authors", ", ".join(paper.authors) or _authors_short(paper)),
+        ("categories", " ".join(paper.categories)),
+        ("organisation", paper.organisation or ""),
+        ("submitted", _dated(paper.submitted, paper.submitted_year_inferred)),
+        ("updated", _dated(paper.updated, False)),
+        ("listed", _dated(paper.listed, paper.listed_year_inferred)),
+        ("version", f"v{paper.arxiv_version}" if paper.arxiv_version else ""),
+        ("upvotes", str(paper.upvotes) if paper.upvotes is not None else ""),
+        ("comment", paper.comment or ""),
+        ("journal", paper.journal_ref or ""),
+        ("links", "  ".join(f"{k}: {v}" for k, v in paper.links.items())),
+        ("withdrawn", "yes" if paper.withdrawn else ""),
+    ]
+    for label, value in rows:
+        if value:
+            out.print(f"[dim]{label:>12}[/dim]  {_escape(value)}")
+    out.print()
+    abstract = paper.abstract + (" […truncated]" if paper.abstract_truncated else "")
+    out.print(_escape(abstract) or "(no abstract)")
+    out.print()
+    out.print(f"[dim]seen {len(paper.sightings)} time(s):[/dim]")
+    for s in paper.sightings:
+        when = _dated(s.seen_on, s.seen_on_inferred) or "undated"
+        extra = "".join(
+            f", {label} {value}"
+            for label, value in (("rank", s.rank), ("upvotes", s.upvotes), ("as", s.kind))
+            if value is not None
+        )
+        out.print(f"  {when}  {_escape(s.source)}  {_escape(s.locator)}{extra}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _dated(day: object, inferred: bool) -> str:
+    if day is None:
+        return ""
+    return f"{day} (year inferred)" if inferred else str(day)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+@handle_errors
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Figures about the store: papers, sources, categories, dates, size."""
+    with _store(ctx) as store:
+        figures = store_stats(store)
+    if as_json:
+        _emit_json(figures)
+        return
+    table = Table(show_header=False, box=None)
+    for key in (
+        "store",
+        "papers",
+        "with_abstract",
+        "truncated_abstracts",
+        "with_arxiv_id",
+        "without_title",
+        "withdrawn",
+        "aliases",
+        "sightings",
+        "first_date",
+        "last_date",
+        "last_ingest",
+    ):
+        value = figures[key]
+        table.add_row(key.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
+    table.add_row("size", f"{figures['size_bytes'] / 1e6:,.1f} MB")
+    out.print(table)
+    if figures["sources"]:
+        sources = Table("source", "papers", "sightings", title="sources")
+        for row in figures["sources"]:
+            sources.add_row(_escape(row["source"]), f"{row['papers']:,}", f"{row['sightings']:,}")
+        out.print(sources)
+    if figures["top_categories"]:
+        cats = Table("category", "papers", title="top primary categories")
+        for row in figures["top_categories"]:
+            cats.add_row(row["category"], f"{row['papers']:,}")
+        out.print(cats)

@@ -1,0 +1,112 @@
+"""Ingest files into the store: read, validate, dedup, store -- all or nothing.
+
+Reading runs in a worker thread that hands batches to the writer through a small queue:
+SQLite releases the GIL while it inserts and indexes, so parsing the next batch overlaps
+storing the last one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from paperradar.errors import FormatError
+from paperradar.models import IngestReport, Paper
+from paperradar.readers import OpenedFile, ReadContext, read_path
+from paperradar.readers.base import BadRecord
+from paperradar.store import Store
+
+BATCH_SIZE = 2000
+
+#: Called as progress(opened_file, report) after every batch and at the end of each file.
+Progress = Callable[[OpenedFile, IngestReport], None]
+
+
+def ingest_files(
+    store: Store,
+    paths: Iterable[Path],
+    fmt: str | None = None,
+    skip_bad: bool = False,
+    reference_date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read every file and store its papers in one transaction.
+
+    A bad record raises FormatError (``FILE:LINE: reason``) and leaves the store unchanged,
+    unless ``skip_bad``: then good records are stored and bad ones listed in the report.
+    A process killed mid-way leaves the store as it was before; re-running completes it.
+    """
+    report = IngestReport()
+    today = reference_date or dt.date.today()
+    with store.transaction():
+        for path in paths:
+            opened = read_path(path, fmt, ReadContext(origin=str(path), reference_date=today))
+            for batch in _batches_in_background(opened, report, skip_bad):
+                store.upsert(batch, report)
+                if progress:
+                    progress(opened, report)
+            if progress:
+                progress(opened, report)
+    return report
+
+
+def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterator[list[Paper]]:
+    batch: list[Paper] = []
+    for record in opened.records:
+        report.read += 1
+        if isinstance(record, BadRecord):
+            if not skip_bad:
+                raise FormatError(str(opened.path), record.line, record.reason)
+            report.skipped += 1
+            where = f"{opened.path}:{record.line}" if record.line else str(opened.path)
+            report.bad.append(f"{where}: {record.reason}")
+            continue
+        batch.append(record)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_DONE = object()
+
+
+def _batches_in_background(
+    opened: OpenedFile, report: IngestReport, skip_bad: bool
+) -> Iterator[list[Paper]]:
+    """The batches of :func:`_batches`, read ahead by a worker thread."""
+    handoff: queue.Queue[object] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for batch in _batches(opened, report, skip_bad):
+                while not stop.is_set():
+                    try:
+                        handoff.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            handoff.put(exc)
+
+    worker = threading.Thread(target=work, name="paperradar-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()

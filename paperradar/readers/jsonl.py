@@ -1,0 +1,168 @@
+"""JSON Lines and JSON arrays: paperradar's own schema and the arxiv-cs-daily schema.
+
+The arxiv-cs-daily schema (one object a line) is ``id, title, authors, categories, abstract,
+comment, crawl_date``, where ``comment`` may be the string "None" and ``crawl_date`` is the
+daily listing the paper first appeared in. Both readers accept a JSON array too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+import orjson
+
+from paperradar.codec import SIGNATURE_KEYS, FieldError, paper_from_dict
+from paperradar.errors import FormatError
+from paperradar.identifiers import parse_arxiv_id
+from paperradar.models import Paper, Sighting
+from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
+
+Convert = Callable[[Any, ReadContext, int], Paper]
+
+
+def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | None, str, Any]]:
+    """``(line, label, value)`` for each object of a JSON Lines file or item of a JSON array.
+
+    ``label`` is "" for a line and "item N: " for an array item (whose line is unknown). A line
+    that is not JSON comes as a FieldError value so the caller can report it as a bad record;
+    a JSON array that does not parse raises FormatError.
+    """
+    first = stream.read(1)
+    skipped_lines = 0
+    while first and first.isspace():
+        skipped_lines += first == "\n"
+        first = stream.read(1)
+    if first == "[":
+        text = first + stream.read()
+        try:
+            items = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            where = skipped_lines + text.count("\n", 0, exc.pos) + 1
+            raise FormatError(ctx.origin, where, f"invalid JSON: {exc.msg}") from None
+        if not isinstance(items, list):
+            raise FormatError(ctx.origin, 1, "expected a JSON array")
+        for index, item in enumerate(items, start=1):
+            yield None, f"item {index}: ", item
+        return
+    for number, raw in enumerate(stream, start=1 + skipped_lines):
+        text = first + raw if number == 1 + skipped_lines else raw
+        if not text.strip():
+            continue
+        try:
+            yield number, "", orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            yield number, "", FieldError(f"invalid JSON: {exc.msg}")
+
+
+def _read(stream: TextIO, ctx: ReadContext, convert: Convert) -> Iterator[Record]:
+    rank = 0
+    for line, label, value in iter_json_items(stream, ctx):
+        if isinstance(value, FieldError):
+            yield BadRecord(line, str(value))
+            continue
+        rank += 1
+        try:
+            yield convert(value, ctx, rank)
+        except FieldError as exc:
+            yield BadRecord(line, f"{label}{exc}")
+
+
+def _sniff_json(head: str, signature: tuple[str, ...], need: int) -> bool:
+    stripped = head.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    window = stripped[:4000]
+    return sum(f'"{key}"' in window for key in signature) >= need
+
+
+class ArxivDailyReader:
+    name = "arxiv-daily"
+    description = "arXiv daily listings as JSON Lines (id, title, authors, ..., crawl_date)"
+    _signature = ("id", "title", "authors", "categories", "abstract", "crawl_date")
+
+    def sniff(self, head: str, filename: str) -> bool:
+        return _sniff_json(head, self._signature, 5) and '"crawl_date"' in head[:4000]
+
+    def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
+        return _read(stream, ctx, self.convert)
+
+    def convert(self, data: Any, ctx: ReadContext, rank: int) -> Paper:
+        if not isinstance(data, dict):
+            raise FieldError(f"expected a JSON object, found {type(data).__name__}")
+        raw_id = data.get("id")
+        parsed = parse_arxiv_id(raw_id) if isinstance(raw_id, str) else None
+        if parsed is None:
+            raise FieldError(f"'id' is not an arXiv id: {raw_id!r}")
+        arxiv_id, version = parsed
+        title = _str_field(data, "title")
+        abstract = _str_field(data, "abstract")
+        if not title and not abstract:
+            raise FieldError("a paper needs a 'title' or an 'abstract'")
+        authors = _str_list(data, "authors")
+        categories = _str_list(data, "categories")
+        comment = data.get("comment")
+        crawl = data.get("crawl_date")
+        try:
+            listed = dt.date.fromisoformat(crawl) if isinstance(crawl, str) and crawl else None
+        except ValueError:
+            raise FieldError(f"'crawl_date' is not a date: {crawl!r}") from None
+        return Paper(
+            title=clean_text(title),
+            abstract=clean_text(abstract),
+            authors=[clean_text(a) for a in authors],
+            categories=categories,
+            arxiv_id=arxiv_id,
+            arxiv_version=version,
+            comment=clean_text(comment) if isinstance(comment, str) and comment != "None" else None,
+            listed=listed,
+            links={
+                "abs": f"https://arxiv.org/abs/{arxiv_id}",
+                "pdf": f"https://arxiv.org/pdf/{arxiv_id}",
+            },
+            sightings=[Sighting(source=self.name, locator=ctx.origin, seen_on=listed, rank=rank)],
+        )
+
+
+class PaperRadarReader:
+    name = "paperradar-json"
+    description = "paperradar's own JSON schema, as JSON Lines or a JSON array"
+
+    def sniff(self, head: str, filename: str) -> bool:
+        return _sniff_json(head, SIGNATURE_KEYS, 2)
+
+    def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
+        return _read(stream, ctx, self.convert)
+
+    def convert(self, data: Any, ctx: ReadContext, rank: int) -> Paper:
+        paper = paper_from_dict(data)
+        paper.id = None  # ids are the store's to assign; aliases come from the external ids
+        paper.aliases = []
+        if not paper.sightings:
+            paper.sightings = [Sighting(source=self.name, locator=ctx.origin, rank=rank)]
+        return paper
+
+
+def _str_field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(f"'{name}' must be a string, found {type(value).__name__}")
+    return value
+
+
+def _str_list(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FieldError(f"'{name}' must be a list of strings")
+    return value
+
+
+ARXIV_DAILY_READER = ArxivDailyReader()
+PAPERRADAR_READER = PaperRadarReader()

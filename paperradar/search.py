@@ -1,0 +1,113 @@
+"""Search the store. Keyword search ranks with FTS5 bm25 over title, abstract and authors.
+
+User text never reaches FTS5 as syntax: words are extracted and each is quoted, and
+"double-quoted phrases" become FTS5 phrases, so quotes, NEAR, *, -, : and parentheses are
+all just text. All words must match; when that finds nothing, any word may match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from paperradar.errors import UsageError
+from paperradar.models import Paper
+from paperradar.store import Store
+
+_PHRASE = re.compile(r'"([^"]*)"')
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: bm25 column weights: title, abstract, authors.
+BM25_WEIGHTS = (8.0, 1.0, 3.0)
+_RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
+
+
+@dataclass(slots=True)
+class Hit:
+    """A search result: the paper and its score (higher is better)."""
+
+    paper: Paper
+    score: float
+
+
+@dataclass(slots=True)
+class Filters:
+    """Restrictions every search mode applies."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    category: str | None = None
+
+
+def fts_terms(query: str) -> list[str]:
+    """The query as quoted FTS5 terms: phrases from double quotes, words otherwise."""
+    terms: list[str] = []
+    rest = query
+    for phrase in _PHRASE.findall(query):
+        words = _WORD.findall(phrase)
+        if words:
+            terms.append('"' + " ".join(words) + '"')
+    rest = _PHRASE.sub(" ", query)
+    terms.extend(f'"{word}"' for word in _WORD.findall(rest))
+    return terms
+
+
+def parse_since(text: str, today: dt.date | None = None) -> dt.date:
+    """``2025-06-01``, or a span back from today: ``1d``, ``2w``, ``3m``, ``1y``."""
+    value = text.strip().lower()
+    match = _RELATIVE.match(value)
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
+        return (today or dt.date.today()) - dt.timedelta(days=days)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--since: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {text!r}"
+        ) from None
+
+
+def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.since:
+        clauses.append("coalesce(p.listed, p.submitted) >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until:
+        clauses.append("coalesce(p.listed, p.submitted) <= ?")
+        params.append(filters.until.isoformat())
+    if filters.category:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(p.categories) c "
+            "WHERE c.value = ? OR c.value LIKE ? ESCAPE '\\')"
+        )
+        escaped = filters.category.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.extend([filters.category, escaped + ".%"])
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def keyword_search(
+    store: Store, query: str, limit: int = 20, filters: Filters | None = None
+) -> list[Hit]:
+    """Papers matching all words of ``query`` (any word, if none match all), best first."""
+    terms = fts_terms(query)
+    if not terms:
+        raise UsageError(f"the query {query!r} has no words to search for")
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    where, params = _filter_sql(filters or Filters())
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    sql = (
+        f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
+        "JOIN papers p ON p.id = papers_fts.rowid "
+        f"WHERE papers_fts MATCH ?{where} ORDER BY rank LIMIT ?"
+    )
+    rows = store.query(sql, (" AND ".join(terms), *params, limit))
+    if not rows and len(terms) > 1:
+        rows = store.query(sql, (" OR ".join(terms), *params, limit))
+    papers = store.load([row["id"] for row in rows])
+    scores = {row["id"]: -float(row["rank"]) for row in rows}
+    ids = [row["id"] for row in rows]
+    by_pid = dict(zip(ids, papers, strict=True))
+    return [Hit(by_pid[i], scores[i]) for i in ids]

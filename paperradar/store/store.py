@@ -1,0 +1,337 @@
+"""The SQLite store: one file in WAL mode holding papers, aliases, sightings and FTS5."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from paperradar import identifiers
+from paperradar.errors import StoreError, UsageError
+from paperradar.models import IngestReport, Paper
+from paperradar.store.merge import abstracts_match, compatible, merge_into
+from paperradar.store.migrations import migrate
+from paperradar.store.rows import PAPER_COLUMNS, paper_values, row_to_paper, row_to_sighting
+
+DB_NAME = "paperradar.db"
+
+_INSERT_PAPER = (
+    f"INSERT INTO papers (id, ingested, {', '.join(PAPER_COLUMNS)}) "
+    f"VALUES (?, ?, {', '.join('?' for _ in PAPER_COLUMNS)})"
+)
+_UPDATE_PAPER = f"UPDATE papers SET {', '.join(f'{c} = ?' for c in PAPER_COLUMNS)} WHERE id = ?"
+_INSERT_SIGHTING = (
+    "INSERT OR IGNORE INTO sightings "
+    "(paper_id, source, locator, seen_on, seen_on_inferred, rank, upvotes, kind, recorded) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _json_list(values: Iterable[object]) -> str:
+    return orjson.dumps(list(values)).decode()
+
+
+@dataclass(slots=True)
+class _Keys:
+    """What a record can be matched by: its ids, its content id, its abstract's start."""
+
+    external: list[str]
+    content_id: str | None
+    abstract: str | None
+
+    @classmethod
+    def of(cls, record: Paper) -> _Keys:
+        return cls(
+            record.external_aliases(),
+            identifiers.content_id(record.title, record.abstract),
+            identifiers.abstract_key(record.abstract) if record.abstract else None,
+        )
+
+    def all_aliases(self) -> list[str]:
+        return [*self.external, self.content_id] if self.content_id else self.external
+
+
+@dataclass
+class _Batch:
+    """Working state while one batch of records is matched and merged in memory."""
+
+    papers: dict[int, Paper] = field(default_factory=dict)  # row id -> paper
+    owned: dict[int, set[str]] = field(default_factory=dict)  # row id -> its aliases
+    alias_owner: dict[str, int] = field(default_factory=dict)
+    by_abstract_key: dict[str, list[int]] = field(default_factory=dict)
+    new_aliases: dict[int, set[str]] = field(default_factory=dict)
+    new_ids: list[int] = field(default_factory=list)
+    dirty: set[int] = field(default_factory=set)
+    absorbed: dict[int, int] = field(default_factory=dict)  # dropped row id -> kept row id
+    stored: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # values as loaded
+
+
+class Store:
+    """A paperradar store at ``path``; created and migrated on open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+            self.conn.execute("PRAGMA cache_size = -65536")
+            migrate(self.conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+    @classmethod
+    def open(cls, home: Path) -> Store:
+        return cls(home / DB_NAME)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: committed whole or rolled back whole."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- writing ------------------------------------------------------------------------
+
+    def upsert(self, records: list[Paper], report: IngestReport | None = None) -> IngestReport:
+        """Store a batch of records, merging each into the paper it duplicates, if any.
+
+        Duplicates are found by alias (arXiv id at any version, DOI, S2, HF), by content id
+        (normalised title) and by abstract (one a truncated prefix of the other). Runs in
+        the caller's transaction, or in its own.
+        """
+        report = report or IngestReport()
+        with self.transaction():
+            keyed = [_Keys.of(record) for record in records]
+            batch = self._prefetch(keyed)
+            next_id = self._max_id() + 1
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            for record, keys in zip(records, keyed, strict=True):
+                target = self._match(record, keys, batch)
+                if target is None:
+                    if record.withdrawn and not (record.title or record.abstract):
+                        report.skipped += 1  # a deletion of a paper we never had
+                        continue
+                    target, next_id = next_id, next_id + 1
+                    batch.papers[target] = record
+                    batch.owned[target] = set()
+                    batch.new_ids.append(target)
+                    record.ingested = dt.datetime.fromisoformat(now)
+                    report.new += 1
+                else:
+                    merge_into(batch.papers[target], record)
+                    batch.dirty.add(target)
+                    report.merged += 1
+                self._claim(target, keys, batch)
+            self._write(batch, now)
+        return report
+
+    def _max_id(self) -> int:
+        return int(self.conn.execute("SELECT ifnull(max(id), 0) FROM papers").fetchone()[0])
+
+    def _prefetch(self, keyed: list[_Keys]) -> _Batch:
+        """Load the stored papers any record of the batch could be a duplicate of."""
+        batch = _Batch()
+        aliases = {a for k in keyed for a in k.all_aliases()}
+        keys = {k.abstract for k in keyed if k.abstract}
+        ids: set[int] = set()
+        for (pid,) in self.conn.execute(
+            "SELECT paper_id FROM aliases WHERE alias IN (SELECT value FROM json_each(?))",
+            (_json_list(aliases),),
+        ):
+            ids.add(pid)
+        for pid, key in self.conn.execute(
+            "SELECT id, abstract_key FROM papers "
+            "WHERE abstract_key IN (SELECT value FROM json_each(?))",
+            (_json_list(keys),),
+        ):
+            ids.add(pid)
+            batch.by_abstract_key.setdefault(key, []).append(pid)
+        if not ids:
+            return batch
+        id_list = _json_list(ids)
+        for row in self.conn.execute(
+            "SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))", (id_list,)
+        ):
+            batch.papers[row["id"]] = row_to_paper(row)
+            batch.owned[row["id"]] = set()
+            batch.stored[row["id"]] = tuple(row[c] for c in PAPER_COLUMNS)
+        for alias, pid in self.conn.execute(
+            "SELECT alias, paper_id FROM aliases "
+            "WHERE paper_id IN (SELECT value FROM json_each(?))",
+            (id_list,),
+        ):
+            batch.owned[pid].add(alias)
+            batch.alias_owner[alias] = pid
+        return batch
+
+    def _match(self, record: Paper, keys: _Keys, batch: _Batch) -> int | None:
+        """The row id of the paper this record duplicates, or None for a new paper."""
+        strong: list[int] = []
+        for alias in keys.external:
+            owner = batch.alias_owner.get(alias)
+            if owner is not None and owner not in strong:
+                strong.append(owner)
+        if strong:
+            for other in strong[1:]:
+                self._absorb(strong[0], other, batch)
+            return strong[0]
+        owner = batch.alias_owner.get(keys.content_id) if keys.content_id else None
+        if owner is not None and compatible(batch.papers[owner], record):
+            return owner
+        for candidate in batch.by_abstract_key.get(keys.abstract, []) if keys.abstract else []:
+            paper = batch.papers[candidate]
+            if compatible(paper, record) and abstracts_match(paper.abstract, record.abstract):
+                return candidate
+        return None
+
+    def _claim(self, target: int, keys: _Keys, batch: _Batch) -> None:
+        """Give the paper the record's aliases that no other paper owns yet."""
+        for alias in keys.all_aliases():
+            if alias not in batch.alias_owner:
+                batch.alias_owner[alias] = target
+                batch.owned[target].add(alias)
+                batch.new_aliases.setdefault(target, set()).add(alias)
+        key = keys.abstract
+        if key and target not in batch.by_abstract_key.setdefault(key, []):
+            batch.by_abstract_key[key].append(target)
+
+    def _absorb(self, keep: int, drop: int, batch: _Batch) -> None:
+        """Two stored papers turn out to be one: fold ``drop`` into ``keep``."""
+        merge_into(batch.papers[keep], batch.papers.pop(drop))
+        for alias in batch.owned.pop(drop):
+            batch.alias_owner[alias] = keep
+            batch.owned[keep].add(alias)
+        batch.new_aliases.setdefault(keep, set()).update(batch.new_aliases.pop(drop, set()))
+        for ids in batch.by_abstract_key.values():
+            if drop in ids:
+                ids[ids.index(drop)] = keep
+        if drop in batch.new_ids:
+            batch.new_ids.remove(drop)
+        else:
+            batch.absorbed[drop] = keep
+        batch.dirty.discard(drop)
+        batch.dirty.add(keep)
+
+    def _write(self, batch: _Batch, now: str) -> None:
+        conn = self.conn
+        for drop, keep in batch.absorbed.items():
+            conn.execute("UPDATE aliases SET paper_id = ? WHERE paper_id = ?", (keep, drop))
+            conn.execute(
+                "UPDATE OR IGNORE sightings SET paper_id = ? WHERE paper_id = ?", (keep, drop)
+            )
+            conn.execute("DELETE FROM papers WHERE id = ?", (drop,))
+        new = set(batch.new_ids)
+        conn.executemany(
+            _INSERT_PAPER,
+            [(i, now, *paper_values(batch.papers[i], self._pid(i, batch))) for i in batch.new_ids],
+        )
+        conn.executemany(
+            _UPDATE_PAPER,
+            [(*paper_values(batch.papers[i], self._pid(i, batch)), i) for i in batch.dirty - new],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO aliases (alias, paper_id) VALUES (?, ?)",
+            [(a, i) for i, aliases in batch.new_aliases.items() for a in aliases],
+        )
+        conn.executemany(
+            _INSERT_SIGHTING,
+            [
+                (
+                    i,
+                    s.source,
+                    s.locator,
+                    s.seen_on.isoformat() if s.seen_on else None,
+                    int(s.seen_on_inferred),
+                    s.rank,
+                    s.upvotes,
+                    s.kind,
+                    now,
+                )
+                for i in batch.new_ids + sorted(batch.dirty - new)
+                for s in batch.papers[i].sightings
+            ],
+        )
+
+    @staticmethod
+    def _pid(row_id: int, batch: _Batch) -> str:
+        owned = batch.owned.get(row_id)
+        return identifiers.canonical_of(owned) if owned else f"row:{row_id}"
+
+    # -- reading ------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> int:
+        """The row id of a paper given any of its ids (canonical id, alias, arXiv id...)."""
+        ref = ref.strip()
+        row = self.conn.execute("SELECT id FROM papers WHERE pid = ?", (ref,)).fetchone()
+        if row:
+            return int(row[0])
+        alias = identifiers.normalise_alias(ref)
+        if alias:
+            row = self.conn.execute(
+                "SELECT paper_id FROM aliases WHERE alias = ?", (alias,)
+            ).fetchone()
+            if row:
+                return int(row[0])
+        raise UsageError(f"no paper with id {ref!r} in the store")
+
+    def get(self, ref: str) -> Paper:
+        """A paper with its aliases and sightings, by any of its ids."""
+        return self.load([self.resolve(ref)], with_sightings=True)[0]
+
+    def load(self, row_ids: list[int], with_sightings: bool = False) -> list[Paper]:
+        """Papers by row id, in the given order, with aliases (and sightings if asked)."""
+        ids = _json_list(row_ids)
+        papers: dict[int, Paper] = {
+            row["id"]: row_to_paper(row)
+            for row in self.conn.execute(
+                "SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+            )
+        }
+        for alias, pid in self.conn.execute(
+            "SELECT alias, paper_id FROM aliases "
+            "WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY alias",
+            (ids,),
+        ):
+            papers[pid].aliases.append(alias)
+        if with_sightings:
+            for row in self.conn.execute(
+                "SELECT * FROM sightings WHERE paper_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY seen_on, id",
+                (ids,),
+            ):
+                papers[row["paper_id"]].sightings.append(row_to_sighting(row))
+        return [papers[i] for i in row_ids if i in papers]
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Run a read-only query (for the library's own modules: stats, search)."""
+        return list(self.conn.execute(sql, params))

@@ -6,6 +6,7 @@ Every command turns a PaperRadarError into ``error: <message>`` on stderr and ex
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import time
@@ -38,7 +39,7 @@ from paperradar.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _emit_json(value: object) -> None:
@@ -111,7 +112,7 @@ def ingest(
         report = _ingest_with_progress(store, list(files), fmt, skip_bad, quiet or as_json)
     elapsed = time.perf_counter() - started
     if as_json:
-        _emit_json({**report.__dict__, "seconds": round(elapsed, 3)})
+        _emit_json({**dataclasses.asdict(report), "seconds": round(elapsed, 3)})
         return
     for line in report.bad:
         err.print(f"skipped: {line}", markup=False)

@@ -100,7 +100,9 @@ def alias_scheme(alias: str) -> str:
 
 def canonical_of(aliases: list[str] | set[str]) -> str:
     """Pick the canonical id among aliases: arXiv, then DOI, S2, HF, content id."""
-    return min(aliases, key=lambda a: (CANONICAL_ORDER.get(alias_scheme(a), 99), a))
+    if len(aliases) == 1:
+        return next(iter(aliases))
+    return min(aliases, key=lambda a: (CANONICAL_ORDER.get(a[: a.find(":")], 99), a))
 
 
 def normalise_alias(text: str) -> str | None:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from paperradar.errors import FormatError
-from paperradar.models import IngestReport, Paper
+from paperradar.models import IngestReport
 from paperradar.readers import OpenedFile, ReadContext, read_path
 from paperradar.readers.base import BadRecord
-from paperradar.store import Store
+from paperradar.store import Prepared, Store
 
 BATCH_SIZE = 2000
 
@@ -53,8 +53,10 @@ def ingest_files(
     return report
 
 
-def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterator[list[Paper]]:
-    batch: list[Paper] = []
+def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterator[list[Prepared]]:
+    """Batches of prepared records (ids, keys and column values computed here, off the
+    writer's thread); bad records raise or are listed in the report."""
+    batch: list[Prepared] = []
     for record in opened.records:
         report.read += 1
         if isinstance(record, BadRecord):
@@ -64,7 +66,7 @@ def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterat
             where = f"{opened.path}:{record.line}" if record.line else str(opened.path)
             report.bad.append(f"{where}: {record.reason}")
             continue
-        batch.append(record)
+        batch.append(Prepared.of(record))
         if len(batch) >= BATCH_SIZE:
             yield batch
             batch = []
@@ -77,7 +79,7 @@ _DONE = object()
 
 def _batches_in_background(
     opened: OpenedFile, report: IngestReport, skip_bad: bool
-) -> Iterator[list[Paper]]:
+) -> Iterator[list[Prepared]]:
     """The batches of :func:`_batches`, read ahead by a worker thread."""
     handoff: queue.Queue[object] = queue.Queue(maxsize=3)
     stop = threading.Event()

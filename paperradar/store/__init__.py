@@ -1,5 +1,5 @@
 """The SQLite store (see docs/storage.md)."""
 
-from paperradar.store.store import DB_NAME, Store
+from paperradar.store.store import DB_NAME, Prepared, Store
 
-__all__ = ["DB_NAME", "Store"]
+__all__ = ["DB_NAME", "Prepared", "Store"]

@@ -14,7 +14,6 @@ from paperradar.models import Paper, Sighting
 
 #: Columns written from a Paper, in the order of :func:`paper_values`.
 PAPER_COLUMNS = (
-    "pid",
     "title",
     "abstract",
     "abstract_truncated",
@@ -57,10 +56,11 @@ def _json(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
-def paper_values(paper: Paper, pid: str) -> tuple[Any, ...]:
-    """The values of :data:`PAPER_COLUMNS` for a paper."""
+def paper_values(paper: Paper, key: str | None = None) -> tuple[Any, ...]:
+    """The values of :data:`PAPER_COLUMNS` for a paper (``key``: its abstract key if known)."""
+    if key is None and paper.abstract:
+        key = abstract_key(paper.abstract)
     return (
-        pid,
         paper.title,
         paper.abstract,
         int(paper.abstract_truncated),
@@ -85,7 +85,7 @@ def paper_values(paper: Paper, pid: str) -> tuple[Any, ...]:
         _iso(paper.listed),
         int(paper.listed_year_inferred),
         int(paper.withdrawn),
-        abstract_key(paper.abstract) if paper.abstract else None,
+        key,
         content_hash(paper.title, paper.abstract),
     )
 

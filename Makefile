@@ -1,0 +1,46 @@
+# paperradar: `make demo` installs and runs the radar on the shipped data; `make test` installs
+# and runs every check. Both create ./.venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_HOME ?= demo-home
+ARXIV_SLICE := data/arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz
+
+.PHONY: install demo test check lint types unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -rf $(DEMO_HOME)
+	$(BIN)/paperradar --home $(DEMO_HOME) ingest data/seeds/0*.txt $(ARXIV_SLICE)
+	$(BIN)/paperradar --home $(DEMO_HOME) stats
+	$(BIN)/paperradar --home $(DEMO_HOME) search "large reasoning models" --limit 5
+	$(BIN)/paperradar --home $(DEMO_HOME) search "concept bottleneck" --since 2026-06-18 --limit 5
+	@echo "The demo store is in $(DEMO_HOME)/; try: $(BIN)/paperradar --home $(DEMO_HOME) show 2606.19882"
+
+lint: install
+	$(BIN)/ruff check paperradar tests benchmarks
+	$(BIN)/ruff format --check paperradar tests benchmarks
+
+types: install
+	$(BIN)/mypy paperradar
+
+check: lint types
+
+unit: install
+	$(BIN)/pytest -q
+
+test: check unit
+
+bench: install
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,132 @@
+"""Ingest benchmark: all of arxiv-cs-daily into a fresh store, then the same file again.
+
+Prints papers/s for parse + dedup + store + FTS5 and the store's size, and two baselines
+measured in the same run on the same file: parsing alone (gzip + JSON, no store) and a bare
+FTS5 table fed the same text (no dedup, no aliases, no sightings) -- the floor SQLite sets.
+Re-ingesting must add 0 papers. Results go to benchmarks/results/ingest.json.
+
+    python benchmarks/ingest.py [--data PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _machine import describe_machine
+
+from paperradar import Store, ingest_files
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
+TARGET = 5000.0
+
+
+def store_size(home: Path) -> int:
+    return sum(f.stat().st_size for f in home.iterdir() if f.name.startswith("paperradar.db"))
+
+
+def baseline_parse(path: Path) -> tuple[int, float]:
+    started = time.perf_counter()
+    n = 0
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            json.loads(line)
+            n += 1
+    return n, time.perf_counter() - started
+
+
+def baseline_bare_fts(path: Path, folder: Path) -> float:
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            rows.append((d["title"], " ".join(d["abstract"].split()), json.dumps(d["authors"])))
+    conn = sqlite3.connect(folder / "bare.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(
+        "CREATE VIRTUAL TABLE f USING fts5(title, abstract, authors, "
+        "tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO f(title, abstract, authors) VALUES (?, ?, ?)", rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="arxiv-cs-daily .jsonl.gz")
+    args = parser.parse_args()
+    if not args.data.exists():
+        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="paperradar-bench-") as tmp:
+        home = Path(tmp) / "home"
+        store = Store.open(home)
+        started = time.perf_counter()
+        first = ingest_files(store, [args.data])
+        first_s = time.perf_counter() - started
+        size = store_size(home)
+        started = time.perf_counter()
+        second = ingest_files(store, [args.data])
+        second_s = time.perf_counter() - started
+        papers = store.count()
+        store.close()
+        n_parsed, parse_s = baseline_parse(args.data)
+        bare_s = baseline_bare_fts(args.data, Path(tmp))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results = {
+        "data": str(args.data),
+        "records": first.read,
+        "papers": papers,
+        "first_ingest": {"seconds": round(first_s, 2), "papers_per_s": round(first.new / first_s)},
+        "reingest": {
+            "seconds": round(second_s, 2),
+            "records_per_s": round(second.read / second_s),
+            "new": second.new,
+        },
+        "store_mb": round(size / 1e6, 1),
+        "peak_rss_mb": round(rss_mb),
+        "baseline_parse_only": {
+            "seconds": round(parse_s, 2),
+            "records_per_s": round(n_parsed / parse_s),
+        },
+        "baseline_bare_fts5": {
+            "seconds": round(bare_s, 2),
+            "records_per_s": round(n_parsed / bare_s),
+        },
+        "target_papers_per_s": TARGET,
+        "machine": describe_machine(),
+    }
+    out = ROOT / "benchmarks" / "results" / "ingest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    rate = results["first_ingest"]["papers_per_s"]
+    print(f"machine:            {results['machine']['cpu']} x{results['machine']['cores']}")
+    print(f"papers:             {first.new:,} new of {first.read:,} records")
+    print(f"ingest:             {first_s:6.1f} s  {rate:8,} papers/s  (target >= {TARGET:,.0f})")
+    print(f"store size:         {size / 1e6:6.1f} MB")
+    print(
+        f"re-ingest:          {second_s:6.1f} s  {second.new} new (idempotent: {second.new == 0})"
+    )
+    print(f"baseline parse:     {parse_s:6.1f} s  {n_parsed / parse_s:8,.0f} records/s (gzip+json)")
+    print(f"baseline bare FTS5: {bare_s:6.1f} s  {n_parsed / bare_s:8,.0f} records/s (insert only)")
+    print(f"peak RSS:           {rss_mb:6.0f} MB")
+    print(f"results:            {out.relative_to(ROOT)}")
+    return 0 if second.new == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Shared fixtures: a temporary home and a runner for the real ``paperradar`` command.
+
+The command runs as a subprocess (``python -m paperradar --home HOME ...``) from the
+repository root, so the tests see exactly what a user sees: exit code, stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+SEED_FILES = sorted((DATA / "seeds").glob("0*.txt"))
+ARXIV_SLICE = DATA / "arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz"
+CLI_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cli"
+
+_SUMMARY = re.compile(
+    r"read (?P<read>[\d,]+) · new (?P<new>[\d,]+) · "
+    r"merged (?P<merged>[\d,]+) · skipped (?P<skipped>[\d,]+)"
+)
+
+
+class CliResult(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _environment() -> dict[str, str]:
+    # No inherited home, and no terminal width: output is what a pipe gets.
+    drop = {"PAPERRADAR_HOME", "COLUMNS", "LINES"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PYTHONUTF8"] = "1"
+    return env
+
+
+def run_cli(home: Path, *args: str | Path, timeout: float = 120.0) -> CliResult:
+    """Run ``python -m paperradar --home HOME ARGS...``; return (code, stdout, stderr)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "paperradar", "--home", str(home), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+        env=_environment(),
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def popen_cli(home: Path, *args: str | Path) -> subprocess.Popen[bytes]:
+    """Start the command without waiting for it (for the kill test)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperradar", "--home", str(home), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=_environment(),
+    )
+
+
+def parse_summary(stdout: str) -> dict[str, int]:
+    """The counts of ingest's summary line ``read N · new N · merged N · skipped N ...``."""
+    match = _SUMMARY.search(stdout)
+    assert match, f"no ingest summary in {stdout!r}"
+    return {key: int(value.replace(",", "")) for key, value in match.groupdict().items()}
+
+
+def assert_ok(result: CliResult) -> CliResult:
+    assert result.code == 0, f"exit {result.code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert "Traceback" not in result.stderr
+    return result
+
+
+class Cli:
+    """The command bound to one home directory, with helpers for the common checks."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def __call__(self, *args: str | Path) -> CliResult:
+        return run_cli(self.home, *args)
+
+    def ok(self, *args: str | Path) -> CliResult:
+        return assert_ok(self(*args))
+
+    def json(self, *args: str | Path) -> Any:
+        """Run a command with ``--json``; it must succeed and print valid JSON."""
+        command, *rest = args
+        result = self.ok(command, "--json", *rest)
+        return orjson.loads(result.stdout)
+
+    def ingest(self, *args: str | Path) -> dict[str, int]:
+        """Ingest quietly; return the summary's counts."""
+        return parse_summary(self.ok("ingest", "--quiet", *args).stdout)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.json("stats"))
+
+    def search_ids(self, query: str, *options: str) -> list[str]:
+        return [hit["id"] for hit in self.json("search", query, *options)]
+
+    def snapshot(self, query: str = "quokkaformer") -> tuple[Any, ...]:
+        """What must not change when an ingest fails: counts and a search's results."""
+        figures = self.stats()
+        return (
+            figures["papers"],
+            figures["aliases"],
+            figures["sightings"],
+            self.search_ids(query, "--limit", "100"),
+        )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A fresh, empty paperradar home (the store is created on first use)."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    """The real command, run as a subprocess against the temporary home."""
+    return Cli(home)
+
+
+@pytest.fixture(scope="session")
+def make_cli() -> type[Cli]:
+    """Bind the command to another home (for module-scoped stores)."""
+    return Cli
+
+
+@pytest.fixture(scope="session")
+def start_cli() -> Any:
+    """Start the command in the background: ``start_cli(home, *args)`` returns a Popen."""
+    return popen_cli
+
+
+@pytest.fixture(scope="session")
+def cli_fixtures() -> Path:
+    """The small files written for these tests (tests/fixtures/cli)."""
+    return CLI_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def seed_files() -> list[Path]:
+    """The five seed documents the repository ships (data/seeds/0*.txt)."""
+    assert len(SEED_FILES) == 5
+    return SEED_FILES
+
+
+@pytest.fixture(scope="session")
+def arxiv_slice() -> Path:
+    """The shipped two-week slice of arxiv-cs-daily (2,518 papers, JSON Lines, gzip)."""
+    assert ARXIV_SLICE.is_file()
+    return ARXIV_SLICE

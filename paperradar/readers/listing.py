@@ -39,7 +39,8 @@ _CHROME_PREFIXES = ("get trending papers in your email inbox",)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(rf"^({_MONTH})\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?(?:\s+(\d+))?$")
 _AUTHORS = re.compile(r"^•\s*(\d+)\s+authors?$")
-_TERMINAL = re.compile(r"""[.!?)\]"'”’]$""")
+_TERMINAL = re.compile(r"""[.!?)\]}"'”’]$""")
+_URL = re.compile(r"https?://|www\.|github\.com|\.(?:com|org|io|ai|net)\b")
 _SEPARATOR = "·"
 _MAX_TITLE = 400
 
@@ -147,7 +148,7 @@ class ListingPageReader:
         if title.text == _SEPARATOR or abstract.text == _SEPARATOR:
             return BadRecord(title.number, "entry out of step: '·' where a title/abstract goes")
         paper = Paper(title=clean_text(title.text), abstract=clean_text(abstract.text))
-        paper.abstract_truncated = not _TERMINAL.search(paper.abstract)
+        paper.abstract_truncated = _looks_cut(paper.abstract)
         upvotes: int | None = None
         if meta is not None:
             count = _AUTHORS.match(meta.text)
@@ -174,6 +175,14 @@ class ListingPageReader:
             )
         )
         return paper
+
+
+def _looks_cut(abstract: str) -> bool:
+    """A listing abstract that stops mid-sentence (not after punctuation or a URL)."""
+    if _TERMINAL.search(abstract):
+        return False
+    last = abstract.rsplit(None, 1)[-1] if abstract.strip() else ""
+    return not _URL.search(last)
 
 
 def _is_chrome_context(seen: list[_Line]) -> bool:

@@ -1,0 +1,200 @@
+"""The store: dedup, merging the richest fields, FTS in step, migrations, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from paperradar import Store, keyword_search
+from paperradar.errors import StoreError, UsageError
+from paperradar.models import Paper, Sighting
+from paperradar.store.migrations import split_statements
+
+ABSTRACT = (
+    "We introduce a method for sparse mixture-of-experts routing that balances load without "
+    "auxiliary losses, and show that it improves perplexity at equal compute on four "
+    "language modelling benchmarks while halving the routing overhead."
+)
+
+
+def arxiv(pid: str, version: int | None = None, **kw: object) -> Paper:
+    base: dict[str, object] = {
+        "title": "Loss-Free Balancing for Sparse Experts",
+        "abstract": ABSTRACT,
+        "arxiv_id": pid,
+        "arxiv_version": version,
+        "sightings": [Sighting(source="test", locator=f"{pid}v{version}")],
+    }
+    base.update(kw)
+    return Paper(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path)
+
+
+def fts_ok(store: Store) -> bool:
+    store.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('integrity-check')")
+    return True
+
+
+def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path: Path) -> None:
+    assert (tmp_path / "paperradar.db").exists()
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    names = [r["name"] for r in store.query("SELECT name FROM migrations")]
+    assert names == ["0001_papers"]
+    Store.open(tmp_path).close()  # reopening applies nothing twice
+    assert [r["name"] for r in store.query("SELECT name FROM migrations")] == names
+
+
+def test_same_arxiv_id_at_another_version_is_one_paper(store: Store) -> None:
+    store.upsert([arxiv("2501.00001", 1)])
+    v2 = arxiv("2501.00001", 2, title="Loss-Free Balancing for Sparse Experts (v2)")
+    report = store.upsert([v2])
+    assert (report.new, report.merged) == (0, 1)
+    paper = store.get("2501.00001v1")
+    assert paper.arxiv_version == 2
+    assert paper.title.endswith("(v2)")  # a later version's title wins
+    assert paper.id == "arxiv:2501.00001"
+    assert len(paper.sightings) == 2
+    assert fts_ok(store)
+    assert [h.paper.id for h in keyword_search(store, "v2 balancing")] == ["arxiv:2501.00001"]
+
+
+def test_different_arxiv_ids_with_the_same_title_stay_apart(store: Store) -> None:
+    store.upsert([arxiv("2501.00001"), arxiv("2502.00002")])
+    assert store.count() == 2
+
+
+def test_normalised_title_merges_a_bibtex_entry_into_the_arxiv_paper(store: Store) -> None:
+    store.upsert([arxiv("2501.00001", 1)])
+    bib = Paper(
+        title="LOSS-FREE balancing for  sparse experts!",
+        doi="10.1000/xyz",
+        journal_ref="ICML 2025",
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    store.upsert([bib])
+    assert store.count() == 1
+    paper = store.get("doi:10.1000/XYZ")
+    assert paper.id == "arxiv:2501.00001"
+    assert paper.journal_ref == "ICML 2025"
+    assert paper.authors == ["Ada Lovelace", "Alan Turing"]
+    assert paper.title == "Loss-Free Balancing for Sparse Experts"  # the stored title stays
+    assert set(paper.aliases) >= {"arxiv:2501.00001", "doi:10.1000/xyz"}
+
+
+def test_truncated_abstract_prefix_merges_and_the_full_one_survives(store: Store) -> None:
+    listing = Paper(title="", abstract=ABSTRACT[:150], abstract_truncated=True, upvotes=7)
+    store.upsert([listing])
+    full = Paper(abstract=ABSTRACT, authors=["A B"])
+    report = store.upsert([full])
+    assert report.merged == 1 and store.count() == 1
+    (row,) = store.query("SELECT pid FROM papers")
+    paper = store.get(row["pid"])
+    assert paper.abstract == ABSTRACT and not paper.abstract_truncated
+    assert paper.upvotes == 7
+    assert fts_ok(store)
+    assert keyword_search(store, "halving routing overhead")  # the full text is indexed
+
+
+def test_titled_entry_merges_into_an_untitled_own_abstract(store: Store) -> None:
+    store.upsert([Paper(abstract=ABSTRACT)])
+    store.upsert([Paper(title="Loss-Free Balancing", abstract=ABSTRACT[:200])])
+    assert store.count() == 1
+    (row,) = store.query("SELECT title, abstract FROM papers")
+    assert (row["title"], row["abstract"]) == ("Loss-Free Balancing", ABSTRACT)
+    assert keyword_search(store, "Loss-Free")
+
+
+def test_a_record_joining_two_stored_papers_absorbs_one(store: Store) -> None:
+    store.upsert([arxiv("2501.00001", title="First spelling of it", abstract="one " * 10)])
+    store.upsert([Paper(title="Quite another spelling", doi="10.5555/abc", abstract="two " * 10)])
+    assert store.count() == 2
+    both = Paper(title="Joined", arxiv_id="2501.00001", doi="10.5555/abc")
+    store.upsert([both])
+    assert store.count() == 1
+    paper = store.get("doi:10.5555/abc")
+    assert paper.id == "arxiv:2501.00001"
+    assert {"arxiv:2501.00001", "doi:10.5555/abc"} <= set(paper.aliases)
+    assert fts_ok(store)
+
+
+def test_duplicates_within_one_batch_merge(store: Store) -> None:
+    report = store.upsert([arxiv("2501.00001", 1), arxiv("2501.00001", 3)])
+    assert (report.new, report.merged) == (1, 1)
+    assert store.get("2501.00001").arxiv_version == 3
+
+
+def test_reupsert_is_idempotent(store: Store) -> None:
+    records = [arxiv("2501.00001", 1), Paper(abstract=ABSTRACT + " More.")]
+    store.upsert(records)
+    counts = store.query(
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM aliases), "
+        "(SELECT count(*) FROM sightings)"
+    )[0]
+    store.upsert([arxiv("2501.00001", 1), Paper(abstract=ABSTRACT + " More.")])
+    again = store.query(
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM aliases), "
+        "(SELECT count(*) FROM sightings)"
+    )[0]
+    assert tuple(again) == tuple(counts)
+
+
+def test_withdrawn_record_marks_a_known_paper_and_skips_an_unknown_one(store: Store) -> None:
+    store.upsert([arxiv("2501.00001")])
+    report = store.upsert(
+        [Paper(arxiv_id="2501.00001", withdrawn=True), Paper(arxiv_id="2509.99999", withdrawn=True)]
+    )
+    assert (report.merged, report.skipped, report.new) == (1, 1, 0)
+    assert store.get("2501.00001").withdrawn
+    assert store.count() == 1
+
+
+def test_dates_keep_real_years_over_inferred_ones(store: Store) -> None:
+    store.upsert(
+        [
+            Paper(
+                title="Dated paper title",
+                submitted=dt.date(2025, 9, 29),
+                submitted_year_inferred=True,
+            )
+        ]
+    )
+    store.upsert([Paper(title="Dated paper title", submitted=dt.date(2024, 9, 29))])
+    paper = store.query("SELECT submitted, submitted_year_inferred FROM papers")[0]
+    assert (paper["submitted"], paper["submitted_year_inferred"]) == ("2024-09-29", 0)
+
+
+def test_a_failed_batch_leaves_the_store_unchanged(store: Store) -> None:
+    store.upsert([arxiv("2501.00001")])
+    with pytest.raises(RuntimeError), store.transaction():
+        store.upsert([arxiv("2502.00002")])
+        raise RuntimeError("boom")
+    assert store.count() == 1
+    assert not keyword_search(store, "nonexistentword") and fts_ok(store)
+
+
+def test_unknown_id_is_a_usage_error(store: Store) -> None:
+    with pytest.raises(UsageError, match="no paper with id"):
+        store.get("2599.00001")
+
+
+def test_unwritable_home_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store.open(blocker / "home")
+
+
+def test_split_statements_keeps_trigger_bodies_whole() -> None:
+    sql = "CREATE TABLE a(x);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n SELECT 1;\n SELECT 2;\nEND;\n"
+    statements = split_statements(sql)
+    assert len(statements) == 2 and statements[1].endswith("END;")
+    conn = sqlite3.connect(":memory:")
+    for statement in statements:
+        conn.execute(statement)

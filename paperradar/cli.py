@@ -187,9 +187,13 @@ def search(
     if not hits:
         out.print("no papers match")
         return
-    table = Table(show_lines=False)
-    for column in ("#", "id", "date", "title", "authors", "score"):
-        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+    table = Table(show_lines=False, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", ratio=3, overflow="fold")
+    table.add_column("authors", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("score", justify="right", no_wrap=True)
     for rank, hit in enumerate(hits, start=1):
         p = hit.paper
         table.add_row(

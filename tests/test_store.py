@@ -192,7 +192,10 @@ def test_unwritable_home_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_split_statements_keeps_trigger_bodies_whole() -> None:
-    sql = "CREATE TABLE a(x);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n SELECT 1;\n SELECT 2;\nEND;\n"
+    sql = (
+        "CREATE TABLE a(x);\n"
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n SELECT 1;\n SELECT 2;\nEND;\n"
+    )
     statements = split_statements(sql)
     assert len(statements) == 2 and statements[1].endswith("END;")
     conn = sqlite3.connect(":memory:")

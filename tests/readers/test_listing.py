@@ -33,7 +33,7 @@ Feb 27 12
 
 A Cut Abstract
 
-Deep networks forget old tasks when trained on new ones. We propose a key-value bottleneck that reduces catastrophic forge
+Deep networks forget old tasks when trained on new ones. We propose a bottleneck that cuts forge
 
 openbmb OpenBMB
 ·

@@ -88,7 +88,9 @@ def abstract_key(abstract: str) -> str | None:
 
 def content_id(title: str, abstract: str) -> str | None:
     """A content id for a paper without any external id."""
-    basis = title_key(title) or normalised_prefix(abstract, CONTENT_ID_CHARS)
+    basis = (
+        title_key(title) or normalised_prefix(abstract, CONTENT_ID_CHARS) or normalise_text(title)
+    )
     if not basis:
         return None
     return "cid:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]

@@ -39,24 +39,37 @@ def ingest_files(
     unless ``skip_bad``: then good records are stored and bad ones listed in the report.
     A process killed mid-way leaves the store as it was before; re-running completes it.
     """
-    report = IngestReport()
+    report = IngestReport()  # read / skipped / bad: counted by the reading thread
+    stored = IngestReport()  # new / merged / skipped: counted by the writer
     today = reference_date or dt.date.today()
     with store.transaction():
         for path in paths:
             opened = read_path(path, fmt, ReadContext(origin=str(path), reference_date=today))
             for batch in _batches_in_background(opened, report, skip_bad):
-                store.upsert(batch, report)
+                store.upsert(batch, stored)
                 if progress:
-                    progress(opened, report)
+                    progress(opened, _combined(report, stored))
             if progress:
-                progress(opened, report)
-    return report
+                progress(opened, _combined(report, stored))
+    return _combined(report, stored)
+
+
+def _combined(read: IngestReport, stored: IngestReport) -> IngestReport:
+    return IngestReport(
+        read=read.read,
+        new=stored.new,
+        merged=stored.merged,
+        skipped=read.skipped + stored.skipped,
+        bad=list(read.bad),
+    )
 
 
 def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterator[list[Prepared]]:
     """Batches of prepared records (ids, keys and column values computed here, off the
     writer's thread); bad records raise or are listed in the report."""
     batch: list[Prepared] = []
+    origin = str(opened.path)
+    locator = str(opened.path.resolve())  # the same file by any path is one place
     for record in opened.records:
         report.read += 1
         if isinstance(record, BadRecord):
@@ -66,6 +79,9 @@ def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterat
             where = f"{opened.path}:{record.line}" if record.line else str(opened.path)
             report.bad.append(f"{where}: {record.reason}")
             continue
+        for sighting in record.sightings:
+            if sighting.locator == origin:
+                sighting.locator = locator
         batch.append(Prepared.of(record))
         if len(batch) >= BATCH_SIZE:
             yield batch

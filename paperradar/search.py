@@ -80,7 +80,7 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
     if filters.category:
         clauses.append(
             "EXISTS (SELECT 1 FROM json_each(p.categories) c "
-            "WHERE c.value = ? OR c.value LIKE ? ESCAPE '\\')"
+            "WHERE lower(c.value) = lower(?) OR c.value LIKE ? ESCAPE '\\')"
         )
         escaped = filters.category.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.extend([filters.category, escaped + ".%"])
@@ -106,7 +106,7 @@ def keyword_search(
     rows = store.query(sql, (" AND ".join(terms), *params, limit))
     if not rows and len(terms) > 1:
         rows = store.query(sql, (" OR ".join(terms), *params, limit))
-    papers = store.load([row["id"] for row in rows])
+    papers = store.load([row["id"] for row in rows], with_sightings=True)
     scores = {row["id"]: -float(row["rank"]) for row in rows}
     ids = [row["id"] for row in rows]
     by_pid = dict(zip(ids, papers, strict=True))

@@ -147,8 +147,18 @@ class OpenedFile:
 
 def read_path(path: Path, fmt: str | None = None, ctx: ReadContext | None = None) -> OpenedFile:
     """Pick the reader for ``path`` (sniffed unless ``fmt`` names one) and start reading."""
-    reader = get_reader(fmt) if fmt else detect(read_head(path), path.name)
     context = ctx or ReadContext(origin=str(path))
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(context.origin, None, f"cannot open: {exc.strerror or exc}") from exc
+    if fmt:
+        reader = get_reader(fmt)
+    else:
+        try:
+            reader = detect(read_head(path), path.name)
+        except FormatError as exc:
+            raise FormatError(context.origin, exc.line, exc.reason) from None
     raw: list[BinaryIO] = []
 
     def records() -> Iterator[Record]:
@@ -161,7 +171,7 @@ def read_path(path: Path, fmt: str | None = None, ctx: ReadContext | None = None
             except (OSError, EOFError) as exc:  # truncated gzip and the like
                 raise FormatError(context.origin, None, f"cannot read: {exc}") from exc
 
-    return OpenedFile(path, reader, records(), path.stat().st_size, raw)
+    return OpenedFile(path, reader, records(), size, raw)
 
 
 def _raw_of(fh: TextIO) -> BinaryIO:

@@ -8,7 +8,8 @@ daily listing the paper first appeared in. Both readers accept a JSON array too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 import orjson
@@ -46,8 +47,25 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
         for index, item in enumerate(items, start=1):
             yield None, f"item {index}: ", item
         return
-    for number, raw in enumerate(stream, start=1 + skipped_lines):
-        text = first + raw if number == 1 + skipped_lines else raw
+    head = first + stream.readline() if first else ""
+    start = 1 + skipped_lines
+    if first == "{":
+        try:
+            orjson.loads(head)
+        except orjson.JSONDecodeError:
+            text = head + stream.read()
+            try:  # a single pretty-printed object, as `show --json` writes
+                single = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                yield from _json_lines(text.splitlines(keepends=True), start)
+                return
+            yield start, "", single
+            return
+    yield from _json_lines(itertools.chain([head], stream), start)
+
+
+def _json_lines(lines: Iterable[str], start: int) -> Iterator[tuple[int | None, str, Any]]:
+    for number, text in enumerate(lines, start=start):
         if not text.strip():
             continue
         try:

@@ -119,13 +119,19 @@ class Store:
         if self.conn.in_transaction:
             yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         try:
             yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
             raise
-        self.conn.execute("COMMIT")
 
     # -- writing ------------------------------------------------------------------------
 
@@ -168,7 +174,11 @@ class Store:
         return report
 
     def _max_id(self) -> int:
-        return int(self.conn.execute("SELECT ifnull(max(id), 0) FROM papers").fetchone()[0])
+        row = self.conn.execute(
+            "SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'papers'), 0), "
+            "ifnull((SELECT max(id) FROM papers), 0))"
+        ).fetchone()
+        return int(row[0])
 
     def _prefetch(self, keyed: list[Prepared]) -> _Batch:
         """Load the stored papers any record of the batch could be a duplicate of."""
@@ -214,9 +224,11 @@ class Store:
             if owner is not None and owner not in strong:
                 strong.append(owner)
         if strong:
+            keep = strong[0]
             for other in strong[1:]:
-                self._absorb(strong[0], other, batch)
-            return strong[0]
+                if compatible(batch.papers[keep], batch.papers[other]):
+                    self._absorb(keep, other, batch)
+            return keep
         owner = batch.alias_owner.get(keys.content_id) if keys.content_id else None
         if owner is not None and compatible(batch.papers[owner], record):
             return owner
@@ -311,8 +323,17 @@ class Store:
 
     @staticmethod
     def _pid(row_id: int, batch: _Batch) -> str:
+        """The canonical id: the best-ranked alias; a stored id stays unless a better scheme
+        (say arXiv over a content id) has arrived."""
         owned = batch.owned.get(row_id)
-        return identifiers.canonical_of(owned) if owned else f"row:{row_id}"
+        if not owned:
+            return f"row:{row_id}"
+        best = identifiers.canonical_of(owned)
+        stored = batch.stored.get(row_id)
+        current = stored[0] if stored else None
+        if current in owned and identifiers.alias_scheme(current) == identifiers.alias_scheme(best):
+            return str(current)
+        return best
 
     # -- reading ------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 -- Papers, their aliases and where they were seen, with a full-text index.
 CREATE TABLE papers (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,    -- never reused: vectors and feedback key on it
     pid TEXT NOT NULL UNIQUE,                 -- canonical id: arxiv:, doi:, s2:, hf: or cid:
     title TEXT NOT NULL DEFAULT '',
     abstract TEXT NOT NULL DEFAULT '',

@@ -38,7 +38,7 @@ from paperradar.stats import store_stats
 from paperradar.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

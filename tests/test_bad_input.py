@@ -70,7 +70,7 @@ CASES = [
     # (fixture file, line it names, optional line?, a word the reason must contain)
     pytest.param("bad_json_line3.jsonl", 3, False, "JSON", id="malformed-json-line-3"),
     pytest.param("wrong_type_line2.jsonl", 2, False, "title", id="wrong-field-type-line-2"),
-    pytest.param("broken_line11.atom.xml", 11, False, "XML", id="broken-xml-line-11"),
+    pytest.param("../arxiv-atom/cli_broken_line11.xml", 11, False, "XML", id="broken-xml-line-11"),
     pytest.param("latin1.jsonl", 2, True, "UTF-8", id="not-utf8"),
     pytest.param("unrecognised.dat", None, False, "format", id="unrecognised-format"),
     pytest.param("does-not-exist.jsonl", None, False, "", id="missing-file"),
@@ -81,7 +81,7 @@ CASES = [
 def test_bad_file_is_one_clean_error_and_changes_nothing(
     loaded: Loaded, name: str, line: int | None, line_optional: bool, word: str
 ) -> None:
-    path = FIXTURES / name
+    path = (FIXTURES / name).resolve()
     reason = assert_one_error(loaded("ingest", path), path, line, line_optional=line_optional)
     assert word in reason
     loaded.assert_unchanged()

@@ -23,11 +23,13 @@ import pytest
 #   2605.90004  yes                     yes              math.OC stat.ML    2026-06-30
 #   2605.90005  no                      no               cs.DM math.CO      2026-06-20
 #   2605.90006  no                      no               cs.CL              2026-06-10
-# tests/fixtures/cli/dup_and_doi.atom.xml: 2605.90001 again at v2 (a merge), and 2605.90007
+# tests/fixtures/arxiv-atom/cli_dup_and_doi.xml: 2605.90001 again at v2 (a merge), and 2605.90007
 # (new; DOI 10.5555/Devil.2026.7; eess.AS cs.SD; submitted 2026-06-15, no listing date).
 QUOKKA = {f"arxiv:2605.9000{n}" for n in (1, 2, 3, 4)}
 QUOKKA_IN_TITLE = {f"arxiv:2605.9000{n}" for n in (1, 3, 4)}
 SLICE_PAPERS = 2518
+# Beside the Atom reader's fixtures: that reader's tests check no other fixture is Atom.
+ATOM = Path(__file__).resolve().parent / "fixtures" / "arxiv-atom" / "cli_dup_and_doi.xml"
 
 
 def arxiv(n: int) -> str:
@@ -39,7 +41,7 @@ def store(make_cli: Any, tmp_path_factory: pytest.TempPathFactory, arxiv_slice: 
     """A read-only store for the search/show/stats tests: the slice and the fixture papers."""
     cli = make_cli(tmp_path_factory.mktemp("store") / "home")
     fixtures = Path(__file__).parent / "fixtures" / "cli"
-    counts = cli.ingest(arxiv_slice, fixtures / "papers.jsonl", fixtures / "dup_and_doi.atom.xml")
+    counts = cli.ingest(arxiv_slice, fixtures / "papers.jsonl", ATOM)
     assert counts == {"read": SLICE_PAPERS + 8, "new": SLICE_PAPERS + 7, "merged": 1, "skipped": 0}
     return cli
 
@@ -59,7 +61,7 @@ def test_ingest_summary_counts_a_mixed_set(
         "--quiet",
         *seed_files,
         cli_fixtures / "papers.jsonl",
-        cli_fixtures / "dup_and_doi.atom.xml",
+        ATOM,
     )
     assert result.stdout.count("\n") == 1, "the summary is one line"
     assert parse(result.stdout) == {"read": 407, "new": 383, "merged": 24, "skipped": 0}
@@ -92,9 +94,7 @@ def test_ingest_merges_the_own_abstract_into_its_listing_entry(
 
 
 def test_ingest_json_prints_only_the_counts(cli: Any, cli_fixtures: Path) -> None:
-    result = cli.ok(
-        "ingest", "--json", cli_fixtures / "papers.jsonl", cli_fixtures / "dup_and_doi.atom.xml"
-    )
+    result = cli.ok("ingest", "--json", cli_fixtures / "papers.jsonl", ATOM)
     assert result.stderr == ""
     report = orjson.loads(result.stdout)
     assert {k: report[k] for k in ("read", "new", "merged", "skipped")} == {
@@ -146,7 +146,7 @@ def test_reingest_is_idempotent(
         *seed_files,
         arxiv_slice,
         cli_fixtures / "papers.jsonl",
-        cli_fixtures / "dup_and_doi.atom.xml",
+        ATOM,
     ]
     first = cli.ingest(*files)
     before = cli.stats()
@@ -318,17 +318,27 @@ def test_user_text_is_never_fts_syntax(store: Any, query: str) -> None:
     assert result.stdout.strip() == "no papers match" or "┃ id" in result.stdout
 
 
-def test_query_operators_are_plain_words(store: Any) -> None:
-    # "-" is not NOT: both words must match, so only the pruning paper.
-    assert store.search_ids("quokkaformer -pruning") == [arxiv(3)]
-    # "*" is not a prefix operator: no paper has the word "quokka".
-    assert store.search_ids("quokka*") == []
-    # "title:" is not a column filter: the paper with the word only in its abstract is found.
-    assert arxiv(2) in store.search_ids("title:quokkaformer", "--limit", "100")
-    # An unbalanced quote is ignored; the words still search.
-    assert store.search_ids('"quokkaformer pruning')[0] == arxiv(3)
-    # A balanced one is a phrase.
-    assert store.search_ids('"sparse attention" quokkaformer') == [arxiv(1)]
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        # "-" is not NOT: both words must match, so only the pruning paper.
+        pytest.param("quokkaformer -pruning", lambda ids: ids == [arxiv(3)], id="minus"),
+        # "*" is not a prefix operator: no paper has the word "quokka".
+        pytest.param("quokka*", lambda ids: ids == [], id="star"),
+        # "title:" is not a column filter: the abstract-only paper is found too.
+        pytest.param("title:quokkaformer", lambda ids: arxiv(2) in ids, id="colon"),
+        # NEAR is a word (2605.90002 has "near"), not a proximity group: as FTS5 syntax
+        # this matches nothing, "bilby" and "quokkaformer" being 12 words apart.
+        pytest.param("NEAR(quokkaformer bilby)", lambda ids: ids == [arxiv(2)], id="near"),
+        # An unbalanced quote is ignored; the words still search.
+        pytest.param('"quokkaformer pruning', lambda ids: ids[:1] == [arxiv(3)], id="quote"),
+        # A balanced one is a phrase.
+        pytest.param('"sparse attention" quokkaformer', lambda ids: ids == [arxiv(1)], id="phrase"),
+    ],
+)
+def test_query_operators_are_plain_words(store: Any, query: str, check: Any) -> None:
+    ids = store.search_ids(query, "--limit", "100")
+    assert check(ids), ids
 
 
 def test_sql_in_a_query_is_just_text(store: Any) -> None:

@@ -78,7 +78,9 @@ def main() -> int:
         started = time.perf_counter()
         first = ingest_files(store, [args.data])
         first_s = time.perf_counter() - started
+        store.close()  # the last connection checkpoints the WAL into the database file
         size = store_size(home)
+        store = Store.open(home)
         started = time.perf_counter()
         second = ingest_files(store, [args.data])
         second_s = time.perf_counter() - started

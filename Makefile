@@ -12,6 +12,8 @@ ARXIV_SLICE := data/arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU build lies on local disk; any other request pulls CUDA
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 

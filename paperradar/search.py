@@ -37,6 +37,7 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
     category: str | None = None
+    source: str | None = None
 
 
 def fts_terms(query: str) -> list[str]:
@@ -68,7 +69,7 @@ def parse_since(text: str, today: dt.date | None = None) -> dt.date:
         ) from None
 
 
-def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
+def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if filters.since:
@@ -84,19 +85,25 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
         )
         escaped = filters.category.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.extend([filters.category, escaped + ".%"])
+    if filters.source:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM sightings s WHERE s.paper_id = p.id AND s.source = ?)"
+        )
+        params.append(filters.source)
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def keyword_search(
+def keyword_ranking(
     store: Store, query: str, limit: int = 20, filters: Filters | None = None
-) -> list[Hit]:
-    """Papers matching all words of ``query`` (any word, if none match all), best first."""
+) -> list[tuple[int, float]]:
+    """``(row id, bm25 score)`` of the papers matching all words of ``query`` (any word, if
+    none match all), best first; higher scores are better."""
     terms = fts_terms(query)
     if not terms:
         raise UsageError(f"the query {query!r} has no words to search for")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    where, params = _filter_sql(filters or Filters())
+    where, params = filter_sql(filters or Filters())
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     sql = (
         f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
@@ -106,8 +113,17 @@ def keyword_search(
     rows = store.query(sql, (" AND ".join(terms), *params, limit))
     if not rows and len(terms) > 1:
         rows = store.query(sql, (" OR ".join(terms), *params, limit))
-    papers = store.load([row["id"] for row in rows], with_sightings=True)
-    scores = {row["id"]: -float(row["rank"]) for row in rows}
-    ids = [row["id"] for row in rows]
-    by_pid = dict(zip(ids, papers, strict=True))
-    return [Hit(by_pid[i], scores[i]) for i in ids]
+    return [(int(row["id"]), -float(row["rank"])) for row in rows]
+
+
+def hits_for(store: Store, scored: list[tuple[int, float]]) -> list[Hit]:
+    """Hits (papers with their sightings) for ``(row id, score)`` pairs, in order."""
+    papers = store.load([row_id for row_id, _ in scored], with_sightings=True)
+    return [Hit(paper, score) for paper, (_, score) in zip(papers, scored, strict=True)]
+
+
+def keyword_search(
+    store: Store, query: str, limit: int = 20, filters: Filters | None = None
+) -> list[Hit]:
+    """Papers matching all words of ``query`` (any word, if none match all), best first."""
+    return hits_for(store, keyword_ranking(store, query, limit, filters))

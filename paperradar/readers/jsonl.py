@@ -8,6 +8,7 @@ daily listing the paper first appeared in. Both readers accept a JSON array too.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
@@ -16,7 +17,7 @@ import orjson
 
 from paperradar.codec import SIGNATURE_KEYS, FieldError, paper_from_dict
 from paperradar.errors import FormatError
-from paperradar.identifiers import parse_arxiv_id
+from paperradar.identifiers import parse_arxiv_id, parse_doi
 from paperradar.models import Paper, Sighting
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
 
@@ -57,7 +58,7 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
             try:  # a single pretty-printed object, as `show --json` writes
                 single = orjson.loads(text)
             except orjson.JSONDecodeError:
-                yield from _json_lines(text.splitlines(keepends=True), start)
+                yield from _json_lines(io.StringIO(text, newline=""), start)
                 return
             yield start, "", single
             return
@@ -91,8 +92,7 @@ def _sniff_json(head: str, signature: tuple[str, ...], need: int) -> bool:
     stripped = head.lstrip()
     if not stripped.startswith(("{", "[")):
         return False
-    window = stripped[:4000]
-    return sum(f'"{key}"' in window for key in signature) >= need
+    return sum(f'"{key}"' in stripped for key in signature) >= need
 
 
 class ArxivDailyReader:
@@ -101,7 +101,7 @@ class ArxivDailyReader:
     _signature = ("id", "title", "authors", "categories", "abstract", "crawl_date")
 
     def sniff(self, head: str, filename: str) -> bool:
-        return _sniff_json(head, self._signature, 5) and '"crawl_date"' in head[:4000]
+        return _sniff_json(head, self._signature, 5) and '"crawl_date"' in head
 
     def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
         return _read(stream, ctx, self.convert)
@@ -155,6 +155,17 @@ class PaperRadarReader:
 
     def convert(self, data: Any, ctx: ReadContext, rank: int) -> Paper:
         paper = paper_from_dict(data)
+        if paper.arxiv_id:
+            parsed = parse_arxiv_id(paper.arxiv_id)
+            if parsed is None:
+                raise FieldError(f"'arxiv_id' is not an arXiv id: {paper.arxiv_id!r}")
+            paper.arxiv_id = parsed[0]
+            paper.arxiv_version = paper.arxiv_version or parsed[1]
+        if paper.doi:
+            doi = parse_doi(paper.doi)
+            if doi is None:
+                raise FieldError(f"'doi' is not a DOI: {paper.doi!r}")
+            paper.doi = doi
         paper.id = None  # ids are the store's to assign; aliases come from the external ids
         paper.aliases = []
         if not paper.sightings:

@@ -105,6 +105,10 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if sqlite3.sqlite_version_info < (3, 38, 0):
+            raise StoreError(
+                f"paperradar needs SQLite 3.38 or newer; this Python has {sqlite3.sqlite_version}"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -239,7 +243,11 @@ class Store:
         strong: list[int] = []
         for alias in keys.external:
             owner = batch.alias_owner.get(alias)
-            if owner is not None and owner not in strong:
+            if (
+                owner is not None
+                and owner not in strong
+                and compatible(batch.papers[owner], record)
+            ):
                 strong.append(owner)
         if strong:
             keep = strong[0]

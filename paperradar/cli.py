@@ -19,6 +19,7 @@ import orjson
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     TaskProgressColumn,
     TextColumn,
@@ -29,11 +30,16 @@ from rich.table import Table
 from paperradar import __version__
 from paperradar.codec import paper_to_dict
 from paperradar.config import resolve_home
+from paperradar.embedding import default_embedder
 from paperradar.errors import PaperRadarError
+from paperradar.indexer import EmbedReport, embed_missing
 from paperradar.ingest import ingest_files
 from paperradar.models import IngestReport, Paper
 from paperradar.readers import FORMAT_NAMES, OpenedFile
-from paperradar.search import Filters, keyword_search, parse_since
+from paperradar.search import Filters, Hit, parse_since
+from paperradar.semantic import MODES, has_vectors, papers_from_file
+from paperradar.semantic import search as semantic_search_mode
+from paperradar.semantic import similar as find_similar
 from paperradar.stats import store_stats
 from paperradar.store import Store
 
@@ -90,6 +96,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
     help="Read every file in this format instead of detecting it.",
 )
 @click.option("--skip-bad", is_flag=True, help="Store the good records; list the bad ones.")
+@click.option("--embed", "then_embed", is_flag=True, help="Then embed the new papers.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
@@ -99,6 +106,7 @@ def ingest(
     files: tuple[Path, ...],
     fmt: str | None,
     skip_bad: bool,
+    then_embed: bool,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -110,9 +118,11 @@ def ingest(
     started = time.perf_counter()
     with _store(ctx) as store:
         report = _ingest_with_progress(store, list(files), fmt, skip_bad, quiet or as_json)
-    elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        embedded = _embed_with_progress(store, quiet or as_json) if then_embed else None
     if as_json:
-        _emit_json({**dataclasses.asdict(report), "seconds": round(elapsed, 3)})
+        extra = {"embedded": embedded.embedded} if embedded else {}
+        _emit_json({**dataclasses.asdict(report), "seconds": round(elapsed, 3), **extra})
         return
     for line in report.bad:
         err.print(f"skipped: {line}", markup=False)
@@ -121,6 +131,8 @@ def ingest(
         f"read {report.read:,} · new {report.new:,} · merged {report.merged:,} · "
         f"skipped {report.skipped:,} in {elapsed:.1f} s ({rate:,.0f} records/s)"
     )
+    if embedded:
+        out.print(f"embedded {embedded.embedded:,} texts; {embedded.pending:,} still to do")
 
 
 def _ingest_with_progress(
@@ -161,28 +173,35 @@ def _date_of(paper: Paper) -> str:
     return day.isoformat() if day else ""
 
 
-@main.command()
-@click.argument("query")
-@click.option("--limit", "-n", default=20, show_default=True, help="Number of results.")
-@click.option("--since", help="Only papers listed since a date (YYYY-MM-DD) or a span (7d, 2w).")
-@click.option("--category", help="Only papers in a category (cs.CL) or archive (cs).")
-@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
-@click.pass_context
-@handle_errors
-def search(
-    ctx: click.Context,
-    query: str,
-    limit: int,
-    since: str | None,
-    category: str | None,
-    as_json: bool,
-) -> None:
-    """Search titles, abstracts and authors by keyword (bm25)."""
-    filters = Filters(since=parse_since(since) if since else None, category=category)
-    with _store(ctx) as store:
-        hits = keyword_search(store, query, limit=limit, filters=filters)
+def _filters(
+    since: str | None, until: str | None, category: str | None, source: str | None
+) -> Filters:
+    return Filters(
+        since=parse_since(since) if since else None,
+        until=parse_since(until) if until else None,
+        category=category,
+        source=source,
+    )
+
+
+def filter_options(func: F) -> F:
+    """The filters every search command takes."""
+    options = [
+        click.option(
+            "--since", help="Only papers dated on or after a date (YYYY-MM-DD) or a span (7d, 2w)."
+        ),
+        click.option("--until", help="Only papers dated on or before a date or a span back."),
+        click.option("--category", help="Only papers in a category (cs.CL) or archive (cs)."),
+        click.option("--source", help="Only papers seen by a source (arxiv-daily, hf-daily, ...)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _print_hits(hits: list[Hit], as_json: bool, score: str = "score") -> None:
     if as_json:
-        _emit_json([{**paper_to_dict(h.paper), "score": round(h.score, 4)} for h in hits])
+        _emit_json([{**paper_to_dict(h.paper), score: round(h.score, 4)} for h in hits])
         return
     if not hits:
         out.print("no papers match")
@@ -193,18 +212,148 @@ def search(
     table.add_column("date", no_wrap=True)
     table.add_column("title", ratio=3, overflow="fold")
     table.add_column("authors", ratio=1, no_wrap=True, overflow="ellipsis")
-    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column(score, justify="right", no_wrap=True)
     for rank, hit in enumerate(hits, start=1):
         p = hit.paper
         table.add_row(
             str(rank),
             p.id or "",
             _date_of(p),
-            p.title or p.abstract[:80] + "…",
-            _authors_short(p),
-            f"{hit.score:.2f}",
+            _escape(p.title or p.abstract[:80] + "…"),
+            _escape(_authors_short(p)),
+            f"{hit.score:.3f}" if hit.score < 1.5 else f"{hit.score:.2f}",
         )
     out.print(table)
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="hybrid",
+    show_default=True,
+    help="keyword (bm25), semantic (embeddings) or hybrid (both, rank-fused).",
+)
+@click.option("--limit", "-n", default=20, show_default=True, help="Number of results.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.pass_context
+@handle_errors
+def search(
+    ctx: click.Context,
+    query: str,
+    mode: str,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    category: str | None,
+    source: str | None,
+    as_json: bool,
+) -> None:
+    """Search papers by keyword, meaning, or both (the default).
+
+    Hybrid and semantic search need embeddings (`paperradar embed`); until there are any,
+    hybrid search gives keyword results and says so.
+    """
+    filters = _filters(since, until, category, source)
+    embedder = default_embedder()
+    with _store(ctx) as store:
+        keyword_only = mode == "hybrid" and not has_vectors(store, embedder.model_id)
+        hits = semantic_search_mode(
+            store, query, "keyword" if keyword_only else mode, embedder, limit, filters
+        )
+    if keyword_only and not as_json:
+        err.print("note: no embeddings yet, so keyword results only (run `paperradar embed`)")
+    _print_hits(hits, as_json)
+
+
+@main.command()
+@click.argument("paper_id", required=False)
+@click.option("--text", help="Find papers similar to this text.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    help="Find papers similar to the papers in this file (any readable format).",
+)
+@click.option("--limit", "-n", default=10, show_default=True, help="Number of results.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.pass_context
+@handle_errors
+def similar(
+    ctx: click.Context,
+    paper_id: str | None,
+    text: str | None,
+    file: Path | None,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    category: str | None,
+    source: str | None,
+    as_json: bool,
+) -> None:
+    """Papers most similar to a paper (by id), a text, or the papers of a file.
+
+    Never returns the paper itself or its duplicates. Scores are cosine similarities.
+    """
+    filters = _filters(since, until, category, source)
+    embedder = default_embedder()
+    papers = papers_from_file(file) if file else []
+    with _store(ctx) as store:
+        hits = find_similar(
+            store,
+            embedder,
+            paper_id=paper_id,
+            text=text,
+            papers=papers,
+            limit=limit,
+            filters=filters,
+        )
+    _print_hits(hits, as_json, score="cosine")
+
+
+@main.command()
+@click.option("--limit", type=int, help="Embed at most this many texts now.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handle_errors
+def embed(ctx: click.Context, limit: int | None, quiet: bool, as_json: bool) -> None:
+    """Embed the papers that have no vector yet (resumable: Ctrl-C keeps what is done)."""
+    with _store(ctx) as store:
+        report = _embed_with_progress(store, quiet or as_json, limit)
+    if as_json:
+        _emit_json(dataclasses.asdict(report))
+        return
+    out.print(
+        f"embedded {report.embedded:,} texts with {report.model}; {report.pending:,} still to do"
+    )
+
+
+def _embed_with_progress(store: Store, quiet: bool, limit: int | None = None) -> EmbedReport:
+    embedder = default_embedder()
+    if quiet or not err.is_terminal:
+        return embed_missing(store, embedder, limit=limit)
+    with Progress(
+        TextColumn("[bold]embed"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("embed", total=None, rate="")
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            elapsed = time.perf_counter() - started
+            rate = f"{done / elapsed:,.0f} texts/s" if elapsed > 0 and done else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        return embed_missing(store, embedder, progress=progress, limit=limit)
 
 
 @main.command()

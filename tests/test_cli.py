@@ -314,7 +314,8 @@ def test_user_text_is_never_fts_syntax(store: Any, query: str) -> None:
     # "--" so that a query starting with "-" is the query, not an option.
     result = store("search", "--", query)
     assert result.code == 0, result
-    assert result.stderr == ""
+    # at most the note that, without embeddings, hybrid search gives keyword results
+    assert all(line.startswith("note: ") for line in result.stderr.splitlines())
     assert result.stdout.strip() == "no papers match" or "┃ id" in result.stdout
 
 

@@ -9,10 +9,12 @@ from paperradar.models import Paper
 
 
 def compatible(a: Paper, b: Paper) -> bool:
-    """False when the two carry different arXiv ids or DOIs: then they are not one paper,
-    however alike their titles or abstracts."""
-    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
-        return False
+    """False when the two carry different arXiv, Semantic Scholar or HF ids or DOIs: then
+    they are not one paper, however alike their titles or abstracts."""
+    for name in ("arxiv_id", "s2_id", "hf_id"):
+        mine, theirs = getattr(a, name), getattr(b, name)
+        if mine and theirs and mine != theirs:
+            return False
     return not (a.doi and b.doi and a.doi.lower() != b.doi.lower())
 
 

@@ -1,0 +1,654 @@
+"""Search benchmark: vector-index latency, recall and memory at 75k and 1M papers, and
+keyword / semantic / hybrid search end to end against a store of the same sizes.
+
+Vectors. Embedding a million abstracts with MiniLM on this CPU would take days, so
+``--real`` abstracts sampled from ``--data`` (seed 0) are embedded once with the real model
+(cached under ``--work``) and replicated: row i < real is real vector i, every later row is
+a copy of real vector ``i mod real`` plus Gaussian noise of standard deviation ``--sigma``
+per dimension, renormalised, and rounded through float16 (the store keeps float16). The
+queries are the titles of ``--queries`` other sampled papers, embedded with the same model.
+Each figure comes from a child process of its own, so RSS is that of one configuration:
+
+- exact: the matrix read into RAM (as the store's load_matrix does), NumPy exact search;
+- hnsw build: usearch HNSW built from the matrix and saved (cached under ``--work``);
+- hnsw: the saved index memory-mapped, with the matrix in RAM or memory-mapped.
+
+Scenarios, 200 single queries each, k=10: plain semantic; a category-like filter admitting a
+random 25% of papers; a recent-papers filter admitting the newest 2%; similar-papers (a
+stored paper's vector as the query, the paper excluded). Recall@10 is against exact search
+on the same scenario.
+
+Store (end to end, through ``paperradar.semantic.search``): the real arxiv-cs-daily file
+(74,728 papers) and, for 1M, that file plus copies with old-style arXiv ids and a numbered
+title, each paper given a vector from the matrix above. Latency is measured twice: with the
+real MiniLM embedding each query (end to end) and with the query vectors precomputed (the
+search itself). Results go to benchmarks/results/search.json.
+
+    python benchmarks/search.py [--data PATH] [--sizes 75000,1000000] [--no-store]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from _machine import describe_machine
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
+DEFAULT_WORK = Path("/tmp/paperradar-bench")
+RESULTS = ROOT / "benchmarks" / "results" / "search.json"
+TARGET_P95_MS = 50.0
+TARGET_RSS_MB = 2048.0
+K = 10
+EF_SWEEP = (32, 64, 128, 256)
+
+Matrix = npt.NDArray[np.float32]
+
+
+# --------------------------------------------------------------------------- memory, timing
+
+
+def memory() -> dict[str, float]:
+    """This process's memory in MB: resident (anonymous + file-backed) and its peak."""
+    out: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                    out[key] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    out["ru_maxrss"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def latency(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
+    """p50 / p95 / mean in ms of calling each function once (after one warm-up call)."""
+    calls[0]()
+    times = []
+    for call in calls:
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(float(np.percentile(times, 50)), 2),
+        "p95_ms": round(float(np.percentile(times, 95)), 2),
+        "mean_ms": round(float(np.mean(times)), 2),
+        "n": len(times),
+    }
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def sample_records(data: Path, n: int) -> list[dict[str, Any]]:
+    """``n`` records of the file in a fixed random order (seed 0)."""
+    with gzip.open(data, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    order = np.random.default_rng(0).permutation(len(records))[:n]
+    return [records[i] for i in order]
+
+
+def real_vectors(data: Path, real: int, queries: int, work: Path) -> dict[str, Any]:
+    """Real MiniLM vectors of ``real`` abstracts and of ``queries`` other papers' titles,
+    embedded once and cached in ``work``."""
+    from paperradar.embedding import MiniLMEmbedder, paper_text
+
+    embedder = MiniLMEmbedder()
+    stat = data.stat()
+    key = hashlib.blake2b(
+        f"{data.name}|{stat.st_size}|{real}|{queries}|{embedder.model_id}".encode(),
+        digest_size=8,
+    ).hexdigest()
+    path = work / f"real-{key}.npz"
+    if path.exists():
+        cached = np.load(path)
+        return {
+            "base": cached["base"],
+            "queries": cached["queries"],
+            "titles": [str(t) for t in cached["titles"]],
+            "embed_s": float(cached["embed_s"]),
+            "precision": str(cached["precision"]),
+            "cache": str(path),
+        }
+    records = sample_records(data, real + queries)
+    texts = [paper_text(r["title"], r["abstract"]) for r in records[:real]]
+    titles = [" ".join(r["title"].split()) for r in records[real:]]
+    print(f"embedding {len(texts):,} abstracts and {len(titles)} titles once ...", flush=True)
+    started = time.perf_counter()
+    base = embedder.embed(texts)
+    embed_s = time.perf_counter() - started
+    query_vectors = embedder.embed(titles)
+    work.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        base=base,
+        queries=query_vectors,
+        titles=np.array(titles),
+        embed_s=embed_s,
+        precision=embedder.precision,
+    )
+    return real_vectors(data, real, queries, work)
+
+
+def synthetic_matrix(base: Matrix, size: int, sigma: float, work: Path) -> Path:
+    """``size`` rows: the real vectors, then noisy copies of them (see the module doc),
+    written once to an .npy in ``work``."""
+    key = hashlib.blake2b(base.tobytes(), digest_size=6).hexdigest()
+    path = work / f"matrix-{size}-{sigma:g}-{key}.npy"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(size)
+    tmp = path.with_suffix(".tmp.npy")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(size, base.shape[1]))
+    chunk = 65_536
+    for start in range(0, size, chunk):
+        rows = np.arange(start, min(size, start + chunk))
+        block = base[rows % len(base)].copy()
+        noisy = rows >= len(base)
+        block[noisy] += (
+            rng.standard_normal((int(noisy.sum()), base.shape[1]), dtype=np.float32) * sigma
+        )
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + len(rows)] = block.astype(np.float16).astype(np.float32)
+    out.flush()
+    del out
+    os.replace(tmp, path)
+    return path
+
+
+def describe_vectors(base: Matrix, matrix_path: Path, sigma: float) -> dict[str, float]:
+    """How the copies relate to the real vectors: cosine of a copy to its source, of two
+    copies of one source, and the real vectors' nearest-neighbour cosine."""
+    matrix = np.load(matrix_path, mmap_mode="r")
+    real = len(base)
+    rows = np.arange(real, min(len(matrix), real + 2000))
+    copies = np.asarray(matrix[rows])
+    to_source = np.einsum("ij,ij->i", copies, base[rows % real])
+    twins = np.asarray(matrix[rows[: real // 2] + real]) if len(matrix) > 2 * real else copies
+    sims = base @ base.T
+    np.fill_diagonal(sims, -1)
+    return {
+        "sigma": sigma,
+        "copy_to_source_cosine_mean": round(float(to_source.mean()), 3),
+        "copy_to_copy_cosine_mean": round(
+            float(np.einsum("ij,ij->i", copies[: len(twins)], twins).mean()), 3
+        )
+        if len(matrix) > 2 * real
+        else float("nan"),
+        "real_nearest_neighbour_cosine_median": round(float(np.median(sims.max(axis=1))), 3),
+        "real_10th_neighbour_cosine_median": round(
+            float(np.median(np.sort(sims, axis=1)[:, -10])), 3
+        ),
+    }
+
+
+def scenarios(size: int, queries: Matrix, n_queries: int) -> dict[str, dict[str, Any]]:
+    """The query sets: vectors, allowed ids, excluded ids per query."""
+    rng = np.random.default_rng(1)
+    ids = np.arange(1, size + 1, dtype=np.int64)
+    category = np.sort(rng.choice(ids, size // 4, replace=False))
+    recent = ids[-max(1, size // 50) :]
+    similar_rows = rng.choice(size, n_queries, replace=False)
+    return {
+        "semantic": {"queries": queries, "allowed": None, "exclude": None},
+        "category 25%": {"queries": queries, "allowed": category, "exclude": None},
+        "recent 2%": {"queries": queries, "allowed": recent, "exclude": None},
+        "similar": {"rows": similar_rows, "allowed": None, "exclude": similar_rows + 1},
+    }
+
+
+def query_set(spec: dict[str, Any], matrix: Matrix) -> tuple[Matrix, list[list[int]]]:
+    if "rows" in spec:
+        vectors = np.asarray(matrix[spec["rows"]], dtype=np.float32)
+    else:
+        vectors = spec["queries"]
+    exclude = [[int(i)] for i in spec["exclude"]] if spec["exclude"] is not None else None
+    return vectors, exclude or [[] for _ in range(len(vectors))]
+
+
+def timed_search(
+    index: Any, spec: dict[str, Any], matrix: Matrix
+) -> tuple[dict[str, float], list[list[int]]]:
+    """Latency of each query of a scenario alone, and the ids each query found."""
+    vectors, exclude = query_set(spec, matrix)
+    found: dict[int, list[int]] = {}
+
+    def call(i: int) -> None:
+        hits = index.search(vectors[i], K, allowed=spec["allowed"], exclude=exclude[i])
+        found[i] = [h for h, _ in hits[0]]
+
+    timing = latency([lambda i=i: call(i) for i in range(len(vectors))])
+    return timing, [found[i] for i in range(len(vectors))]
+
+
+# --------------------------------------------------------------------------- children
+
+
+def child_exact(args: argparse.Namespace) -> dict[str, Any]:
+    from paperradar.vectors import ExactIndex
+
+    started = time.perf_counter()
+    matrix = np.load(args.matrix)  # into RAM, as the store's load_matrix does
+    size = len(matrix)
+    index = ExactIndex(np.arange(1, size + 1, dtype=np.int64), matrix)
+    load_s = time.perf_counter() - started
+    queries = np.load(args.queries)
+    out: dict[str, Any] = {"load_s": round(load_s, 2), "scenarios": {}}
+    truth: dict[str, list[list[int]]] = {}
+    for name, spec in scenarios(size, queries, len(queries)).items():
+        out["scenarios"][name], truth[name] = timed_search(index, spec, matrix)
+    Path(args.truth).write_text(json.dumps(truth), encoding="utf-8")
+    out["memory_mb"] = memory()
+    return out
+
+
+def child_build(args: argparse.Namespace) -> dict[str, Any]:
+    from paperradar.vectors import HnswParams, cached_hnsw
+
+    matrix = np.load(args.matrix, mmap_mode="r")
+    ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
+    cache = Path(args.cache)
+    for old in cache.glob("hnsw-*.usearch"):
+        old.unlink()
+    started = time.perf_counter()
+    cached_hnsw(ids, matrix, cache, params=HnswParams(expansion_add=args.ef_add))
+    build_s = time.perf_counter() - started
+    [path] = cache.glob("hnsw-*.usearch")
+    return {
+        "build_s": round(build_s, 1),
+        "rows_per_s": round(len(matrix) / build_s),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "params": {"connectivity": 16, "expansion_add": args.ef_add, "dtype": "f16"},
+        "memory_mb": memory(),
+    }
+
+
+def child_hnsw(args: argparse.Namespace) -> dict[str, Any]:
+    from paperradar.vectors import HnswIndex, HnswParams, cached_hnsw
+
+    started = time.perf_counter()
+    matrix = np.load(args.matrix, mmap_mode="r" if args.mmap else None)
+    ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
+    params = HnswParams(expansion_add=args.ef_add)
+    index = cached_hnsw(ids, matrix, Path(args.cache), params=params)
+    load_s = time.perf_counter() - started
+    assert isinstance(index, HnswIndex)
+    queries = np.load(args.queries)
+    truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
+    out: dict[str, Any] = {"load_s": round(load_s, 2), "scenarios": {}, "ef_sweep": {}}
+
+    def run(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        timing, found = timed_search(index, spec, matrix)
+        shares = [len(set(f) & set(t)) / len(t) for f, t in zip(found, truth[name], strict=True)]
+        return {**timing, "recall_at_10": round(float(np.mean(shares)), 4)}
+
+    specs = scenarios(len(matrix), queries, len(queries))
+    for name, spec in specs.items():
+        out["scenarios"][name] = run(name, spec)
+    if not args.mmap:
+        for ef in EF_SWEEP:
+            index._index.expansion_search = ef
+            out["ef_sweep"][str(ef)] = run("semantic", specs["semantic"])
+        index._index.expansion_search = params.expansion_search
+    out["memory_mb"] = memory()
+    return out
+
+
+class PrecomputedEmbedder:
+    """The query vectors the real model gave, looked up by text: search without the model."""
+
+    dim = 384
+
+    def __init__(self, model_id: str, texts: Sequence[str], vectors: Matrix) -> None:
+        self.model_id = model_id
+        self._by_text = {t: vectors[i] for i, t in enumerate(texts)}
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> Matrix:
+        return np.stack([self._by_text[t] for t in texts]).astype(np.float32)
+
+
+def replicated_records(data: Path, size: int, out: Path) -> None:
+    """The data file's records, then copies (old-style arXiv ids, numbered titles) to
+    ``size`` papers, as one JSONL file."""
+    with gzip.open(data, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    with open(out, "w", encoding="utf-8") as fh:
+        for i in range(size):
+            record = records[i % len(records)]
+            copy = i // len(records)
+            if copy:
+                record = {**record, "id": f"cs/{i:07d}", "title": f"{record['title']} ({copy})"}
+            fh.write(json.dumps(record) + "\n")
+
+
+def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
+    """Build (once) a store of ``size`` papers with a vector each."""
+    from paperradar import Store, ingest_files
+    from paperradar.embedding import MINILM_ID
+    from paperradar.store.vectors import save_vectors
+
+    home = Path(args.home)
+    done = home / "benchmark-ready.json"
+    if done.exists():
+        return {**json.loads(done.read_text(encoding="utf-8")), "cached": True}
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.glob("paperradar.db*"):
+        stale.unlink()
+    data = Path(args.data)
+    source = data
+    if args.size != 74_728:
+        source = home / "papers.jsonl"
+        replicated_records(data, args.size, source)
+    store = Store.open(home)
+    started = time.perf_counter()
+    report = ingest_files(store, [source])
+    ingest_s = time.perf_counter() - started
+    matrix = np.load(args.matrix, mmap_mode="r")
+    rows = store.query("SELECT id, content_hash FROM papers ORDER BY id")
+    started = time.perf_counter()
+    step = 50_000
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        save_vectors(
+            store,
+            MINILM_ID,
+            [r["content_hash"] for r in chunk],
+            np.asarray(matrix[start : start + len(chunk)]),
+        )
+    vectors_s = time.perf_counter() - started
+    papers = store.count()
+    store.close()
+    if source != data:
+        source.unlink()
+    result = {
+        "papers": papers,
+        "records": report.read,
+        "ingest_s": round(ingest_s, 1),
+        "save_vectors_s": round(vectors_s, 1),
+        "store_mb": round(sum(f.stat().st_size for f in home.glob("paperradar.db*")) / 1e6),
+    }
+    done.write_text(json.dumps(result), encoding="utf-8")
+    return {**result, "cached": False}
+
+
+def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
+    """Time the first search of a process: vectors read from the store and the index built
+    or loaded. A saved HNSW file from the vector benchmark is reused when it fits."""
+    from paperradar import Store
+    from paperradar.embedding import MINILM_ID
+    from paperradar.semantic import vector_index
+    from paperradar.store.vectors import load_matrix
+    from paperradar.vectors import HnswParams, index_fingerprint
+
+    home = Path(args.home)
+    store = Store.open(home)
+    started = time.perf_counter()
+    ids, matrix = load_matrix(store, MINILM_ID)
+    load_matrix_s = time.perf_counter() - started
+    reused = False
+    if args.cache and len(ids) >= 200_000:
+        for model in ("", MINILM_ID):
+            name = f"hnsw-{index_fingerprint(ids, matrix, model, HnswParams())}.usearch"
+            source = Path(args.cache) / name
+            target = home / "index" / name
+            if source.exists() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(source, target)
+                reused = True
+    del ids, matrix
+    started = time.perf_counter()
+    index = vector_index(store, MINILM_ID)
+    first_s = time.perf_counter() - started
+    return {
+        "load_matrix_s": round(load_matrix_s, 2),
+        "first_search_setup_s": round(first_s, 1),
+        "index": type(index).__name__,
+        "reused_benchmark_hnsw_file": reused,
+        "memory_mb": memory(),
+    }
+
+
+def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
+    from paperradar import Store
+    from paperradar.embedding import MiniLMEmbedder
+    from paperradar.search import Filters, parse_since
+    from paperradar.semantic import search, vector_index
+
+    home = Path(args.home)
+    store = Store.open(home)
+    titles = json.loads(Path(args.titles).read_text(encoding="utf-8"))
+    vectors = np.load(args.queries)
+    real = MiniLMEmbedder()
+    fixed = PrecomputedEmbedder(real.model_id, titles, vectors)
+    started = time.perf_counter()
+    vector_index(store, real.model_id)
+    setup_s = time.perf_counter() - started
+    out: dict[str, Any] = {"index_load_s": round(setup_s, 2), "modes": {}}
+    newest = store.query("SELECT max(coalesce(listed, submitted)) AS d FROM papers")[0]["d"]
+    recent = Filters(since=parse_since("7d", today=parse_since(newest)))
+    runs: list[tuple[str, str, Any, Any, int]] = []
+    for mode in ("keyword", "semantic", "hybrid"):
+        runs.append((mode, mode, fixed if mode != "keyword" else None, None, len(titles)))
+    for mode in ("semantic", "hybrid"):
+        runs.append((f"{mode} + query embedding", mode, real, None, len(titles)))
+    n_filtered = min(50, len(titles))
+    for mode in ("keyword", "semantic", "hybrid"):
+        runs.append(
+            (
+                f"{mode} --category cs.CL",
+                mode,
+                fixed if mode != "keyword" else None,
+                Filters(category="cs.CL"),
+                n_filtered,
+            )
+        )
+        runs.append(
+            (f"{mode} --since 7d", mode, fixed if mode != "keyword" else None, recent, n_filtered)
+        )
+    for label, mode, embedder, filters, n in runs:
+        calls = [
+            (lambda t=t, m=mode, e=embedder, f=filters: search(store, t, m, e, K, f))
+            for t in titles[:n]
+        ]
+        out["modes"][label] = latency(calls)
+        print(f"    {label:<32} {out['modes'][label]}", flush=True)
+    out["memory_mb"] = memory()
+    return out
+
+
+CHILDREN = {
+    "exact": child_exact,
+    "build": child_build,
+    "hnsw": child_hnsw,
+    "store-setup": child_store_setup,
+    "store-index": child_store_index,
+    "store-query": child_store_query,
+}
+
+
+def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
+    argv = [sys.executable, __file__, "--child", mode]
+    for key, value in kwargs.items():
+        if value is True:
+            argv.append(f"--{key.replace('_', '-')}")
+        elif value not in (None, False):
+            argv += [f"--{key.replace('_', '-')}", str(value)]
+    started = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"child {mode} failed:\n{proc.stdout}{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+# --------------------------------------------------------------------------- main
+
+
+def table_row(*cells: object) -> str:
+    first, *rest = (str(c) for c in cells)
+    return first.ljust(34) + "".join(cell.rjust(10) for cell in rest)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="arxiv-cs-daily .jsonl.gz")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="cache folder (GBs)")
+    parser.add_argument("--sizes", default="75000,1000000")
+    parser.add_argument("--real", type=int, default=4000, help="real abstracts to embed")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--sigma", type=float, default=0.02, help="noise per dimension")
+    parser.add_argument("--ef-add", type=int, default=128, help="HNSW expansion_add")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild cached HNSW files")
+    parser.add_argument("--no-store", action="store_true", help="vector part only")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    for hidden in ("matrix", "queries-file", "truth", "cache", "home", "titles", "size"):
+        parser.add_argument(f"--{hidden}", help=argparse.SUPPRESS)
+    parser.add_argument("--mmap", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.queries = args.queries_file
+        args.size = int(args.size) if args.size else 0
+        print(json.dumps(CHILDREN[args.child](args)))
+        return 0
+    if not args.data.exists():
+        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+        return 2
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    vectors = real_vectors(args.data, args.real, args.queries, work)
+    queries_path = work / "queries.npy"
+    np.save(queries_path, vectors["queries"])
+    titles_path = work / "titles.json"
+    titles_path.write_text(json.dumps(vectors["titles"]), encoding="utf-8")
+    results: dict[str, Any] = {
+        "data": str(args.data),
+        "vectors": {
+            "how": (
+                f"{args.real:,} abstracts sampled (seed 0) from the data file and embedded with "
+                f"MiniLM ({vectors['precision']}); row i < {args.real:,} is real vector i, later "
+                f"rows are real vector (i mod {args.real:,}) + N(0, {args.sigma}^2) per "
+                "dimension, renormalised, rounded through float16. Queries: the titles of "
+                f"{args.queries} other sampled papers, embedded with the same model."
+            ),
+            "embed_docs_per_s": round(args.real / vectors["embed_s"], 1),
+        },
+        "k": K,
+        "sizes": {},
+    }
+    print(results["vectors"]["how"])
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"\n== {size:,} vectors", flush=True)
+        matrix = synthetic_matrix(vectors["base"], size, args.sigma, work)
+        entry: dict[str, Any] = {"matrix": str(matrix)}
+        results["sizes"][str(size)] = entry
+        if "shape" not in results["vectors"]:
+            results["vectors"]["shape"] = describe_vectors(vectors["base"], matrix, args.sigma)
+            print(f"  vectors: {results['vectors']['shape']}", flush=True)
+        truth = work / f"truth-{size}.json"
+        cache = work / f"index-{size}"
+        common = {"matrix": matrix, "queries_file": queries_path, "truth": truth}
+        entry["exact"] = run_child("exact", **common)
+        print(f"  exact: {entry['exact']}", flush=True)
+        if args.rebuild or not any(cache.glob("hnsw-*.usearch")):
+            entry["hnsw_build"] = run_child("build", **common, cache=cache, ef_add=args.ef_add)
+            (cache / "build.json").write_text(json.dumps(entry["hnsw_build"]), encoding="utf-8")
+        else:
+            entry["hnsw_build"] = {
+                **json.loads((cache / "build.json").read_text(encoding="utf-8")),
+                "from_earlier_run": True,
+            }
+        print(f"  hnsw build: {entry['hnsw_build']}", flush=True)
+        entry["hnsw"] = run_child("hnsw", **common, cache=cache, ef_add=args.ef_add)
+        print(f"  hnsw (matrix in RAM): {entry['hnsw']}", flush=True)
+        entry["hnsw_mmap"] = run_child("hnsw", **common, cache=cache, ef_add=args.ef_add, mmap=True)
+        print(f"  hnsw (matrix memory-mapped): {entry['hnsw_mmap']}", flush=True)
+        if not args.no_store:
+            store_size = 74_728 if size <= 75_000 else size
+            home = work / f"store-{store_size}"
+            entry["store"] = {
+                "setup": run_child(
+                    "store-setup", matrix=matrix, home=home, data=args.data, size=store_size
+                )
+            }
+            print(f"  store: {entry['store']['setup']}", flush=True)
+            entry["store"]["index"] = run_child("store-index", home=home, cache=cache)
+            print(f"  store index: {entry['store']['index']}", flush=True)
+            entry["store"]["query"] = run_child(
+                "store-query", home=home, titles=titles_path, queries_file=queries_path
+            )
+    results["targets"] = {"p95_ms_at_1M": TARGET_P95_MS, "rss_mb": TARGET_RSS_MB}
+    results["machine"] = describe_machine()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_tables(results)
+    print(f"\nresults: {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def print_tables(results: dict[str, Any]) -> None:
+    machine = results["machine"]
+    print(f"\nmachine: {machine['cpu']} x{machine['cores']}, {machine['memory_gb']} GB")
+    for size, entry in results["sizes"].items():
+        print(f"\n{int(size):,} vectors, k={K}: latency ms (p50 / p95), recall@10 vs exact")
+        print(table_row("scenario", "exact p50", "exact p95", "hnsw p50", "hnsw p95") + "  recall")
+        for name, exact in entry["exact"]["scenarios"].items():
+            hnsw = entry["hnsw"]["scenarios"][name]
+            print(
+                table_row(name, exact["p50_ms"], exact["p95_ms"], hnsw["p50_ms"], hnsw["p95_ms"])
+                + f"  {hnsw['recall_at_10']:.4f}"
+            )
+        for ef, run in entry["hnsw"]["ef_sweep"].items():
+            print(
+                table_row(f"  semantic, ef_search={ef}", "", "", run["p50_ms"], run["p95_ms"])
+                + f"  {run['recall_at_10']:.4f}"
+            )
+        build = entry["hnsw_build"]
+        print(
+            f"HNSW build {build['build_s']} s ({build['rows_per_s']:,} rows/s), file "
+            f"{build['file_mb']} MB, build peak RSS {build['memory_mb']['VmHWM']} MB"
+        )
+        for label, key in (
+            ("exact", "exact"),
+            ("hnsw, matrix in RAM", "hnsw"),
+            ("hnsw, matrix mmap", "hnsw_mmap"),
+        ):
+            mem = entry[key]["memory_mb"]
+            print(
+                f"RSS {label:<22} {mem['VmRSS']:7.0f} MB (anon {mem['RssAnon']:.0f}, "
+                f"file {mem['RssFile']:.0f}), peak {mem['VmHWM']:.0f} MB; "
+                f"load {entry[key]['load_s']} s"
+            )
+        store = entry.get("store")
+        if store:
+            setup = store["setup"]
+            print(
+                f"\nstore of {setup['papers']:,} papers ({setup['store_mb']} MB): first search "
+                f"of a process {store['index']['first_search_setup_s']} s "
+                f"(load_matrix {store['index']['load_matrix_s']} s, {store['index']['index']})"
+            )
+            query = store["query"]
+            print(table_row("mode (end to end, k=10)", "p50", "p95", "mean", "n"))
+            for label, run in query["modes"].items():
+                print(table_row(label, run["p50_ms"], run["p95_ms"], run["mean_ms"], run["n"]))
+            mem = query["memory_mb"]
+            print(f"RSS after the queries {mem['VmRSS']:.0f} MB, peak {mem['VmHWM']:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Semantic, hybrid and similar-paper search over the store's vectors.
+
+- semantic: cosine between the query's embedding and every paper's vector (exact with NumPy,
+  or an HNSW index above a corpus size; see vectors.py);
+- hybrid (the default): reciprocal-rank fusion of keyword (bm25) and semantic rankings;
+- similar: the papers nearest to a paper, a text or the papers of a file, never returning
+  the paper itself or its duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from paperradar import identifiers
+from paperradar.embedding import Embedder, normalise_rows, paper_text
+from paperradar.errors import UsageError
+from paperradar.models import Paper
+from paperradar.search import Filters, Hit, filter_sql, hits_for, keyword_ranking, keyword_search
+from paperradar.store import Store
+from paperradar.store.merge import abstracts_match
+from paperradar.store.vectors import load_matrix, vectors_for
+from paperradar.vectors import VectorIndex, build_index
+
+#: Reciprocal-rank-fusion constant (Cormack et al. 2009) and how deep each list is fused.
+RRF_K = 60
+FUSION_DEPTH = 100
+MODES = ("keyword", "semantic", "hybrid")
+
+
+@dataclass(slots=True)
+class _Loaded:
+    signature: tuple[int, int]
+    index: VectorIndex
+
+
+_INDEXES: dict[tuple[str, str], _Loaded] = {}
+
+
+def vector_index(store: Store, model: str) -> VectorIndex:
+    """The store's vector index for ``model``, built once per process and rebuilt when
+    papers or vectors change."""
+    row = store.query(
+        "SELECT (SELECT count(*) FROM vectors WHERE model = ?) AS n, "
+        "(SELECT ifnull(max(id), 0) FROM papers) AS top",
+        (model,),
+    )[0]
+    signature = (int(row["n"]), int(row["top"]))
+    key = (str(store.path), model)
+    cached = _INDEXES.get(key)
+    if cached is None or cached.signature != signature:
+        ids, matrix = load_matrix(store, model)
+        index = build_index(ids, matrix, cache_dir=store.path.parent / "index")
+        cached = _INDEXES[key] = _Loaded(signature, index)
+    return cached.index
+
+
+def has_vectors(store: Store, model: str) -> bool:
+    """Whether any paper has a vector for ``model`` (cheap: no model, no index)."""
+    return bool(store.query("SELECT 1 FROM vectors WHERE model = ? LIMIT 1", (model,)))
+
+
+def _require_vectors(index: VectorIndex) -> None:
+    if len(index) == 0:
+        raise UsageError("the store has no embeddings yet: run `paperradar embed` first")
+
+
+def allowed_ids(store: Store, filters: Filters | None) -> npt.NDArray[np.int64] | None:
+    """Row ids passing the filters, or None when there are no filters."""
+    where, params = filter_sql(filters or Filters())
+    if not where:
+        return None
+    rows = store.query(f"SELECT p.id FROM papers p WHERE 1 = 1{where}", tuple(params))
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def _nearest(
+    store: Store,
+    embedder: Embedder,
+    query: npt.NDArray[np.float32],
+    limit: int,
+    filters: Filters | None,
+    exclude: set[int] | None = None,
+) -> list[tuple[int, float]]:
+    index = vector_index(store, embedder.model_id)
+    _require_vectors(index)
+    allowed = allowed_ids(store, filters)
+    return index.search(query, limit, allowed=allowed, exclude=exclude or set())[0]
+
+
+def semantic_search(
+    store: Store, query: str, embedder: Embedder, limit: int = 20, filters: Filters | None = None
+) -> list[Hit]:
+    """Papers whose embeddings are closest to the query's, best first (score = cosine)."""
+    if not query.strip():
+        raise UsageError("the query is empty")
+    vector = embedder.embed([query])[0]
+    return hits_for(store, _nearest(store, embedder, vector, limit, filters))
+
+
+def hybrid_search(
+    store: Store, query: str, embedder: Embedder, limit: int = 20, filters: Filters | None = None
+) -> list[Hit]:
+    """Keyword and semantic rankings fused by reciprocal rank (score = fused RRF score)."""
+    depth = max(FUSION_DEPTH, limit)
+    try:
+        keyword = keyword_ranking(store, query, depth, filters)
+    except UsageError:  # no words to match: semantic alone
+        keyword = []
+    vector = embedder.embed([query])[0]
+    semantic = _nearest(store, embedder, vector, depth, filters)
+    fused: dict[int, float] = {}
+    for ranking in (keyword, semantic):
+        for rank, (row_id, _) in enumerate(ranking, start=1):
+            fused[row_id] = fused.get(row_id, 0.0) + 1.0 / (RRF_K + rank)
+    best = sorted(fused.items(), key=lambda item: -item[1])[:limit]
+    return hits_for(store, best)
+
+
+def search(
+    store: Store,
+    query: str,
+    mode: str = "hybrid",
+    embedder: Embedder | None = None,
+    limit: int = 20,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """Search in one of :data:`MODES`."""
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if mode == "keyword":
+        return keyword_search(store, query, limit, filters)
+    if embedder is None:
+        raise UsageError(f"--mode {mode} needs an embedding model")
+    if mode == "semantic":
+        return semantic_search(store, query, embedder, limit, filters)
+    if mode == "hybrid":
+        return hybrid_search(store, query, embedder, limit, filters)
+    raise UsageError(f"unknown search mode {mode!r}; choose from {', '.join(MODES)}")
+
+
+def duplicates_of(store: Store, row_ids: Sequence[int]) -> set[int]:
+    """The papers themselves plus any with the same text, the same normalised title, or the
+    same abstract (one a prefix of the other) -- even where ids kept them apart in the store."""
+    out = set(row_ids)
+    papers = store.load(list(row_ids))
+    for paper in papers:
+        key = identifiers.abstract_key(paper.abstract) if paper.abstract else None
+        if key:
+            out.update(
+                r["id"]
+                for r in store.query(
+                    "SELECT id, abstract FROM papers WHERE abstract_key = ?", (key,)
+                )
+                if abstracts_match(r["abstract"], paper.abstract)
+            )
+    hashes = store.query(
+        "SELECT DISTINCT content_hash FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+        ("[" + ",".join(str(i) for i in row_ids) + "]",),
+    )
+    for row in hashes:
+        out.update(
+            r["id"]
+            for r in store.query(
+                "SELECT id FROM papers WHERE content_hash = ?", (row["content_hash"],)
+            )
+        )
+    for paper in papers:
+        cid = identifiers.content_id(paper.title, paper.abstract)
+        if cid:
+            out.update(
+                r["paper_id"]
+                for r in store.query("SELECT paper_id FROM aliases WHERE alias = ?", (cid,))
+            )
+    return out
+
+
+def similar(
+    store: Store,
+    embedder: Embedder,
+    paper_id: str | None = None,
+    text: str | None = None,
+    papers: Sequence[Paper] = (),
+    limit: int = 10,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """Papers nearest to a stored paper, a text, or the mean of some papers (score = cosine).
+
+    The query papers and their duplicates are never returned.
+    """
+    chosen = sum(x is not None and x != () for x in (paper_id, text, papers or None))
+    if chosen != 1:
+        raise UsageError("give exactly one of: a paper id, --text or --file")
+    exclude: set[int] = set()
+    if paper_id is not None:
+        row_id = store.resolve(paper_id)
+        exclude = duplicates_of(store, [row_id])
+        stored = vectors_for(store, embedder.model_id, [row_id])
+        if row_id in stored:
+            query = stored[row_id]
+        else:
+            paper = store.load([row_id])[0]
+            query = embedder.embed([paper_text(paper.title, paper.abstract)])[0]
+    elif text is not None:
+        if not text.strip():
+            raise UsageError("--text is empty")
+        query = embedder.embed([text])[0]
+    else:
+        texts = [paper_text(p.title, p.abstract) for p in papers]
+        query = normalise_rows(embedder.embed(texts).mean(axis=0, keepdims=True))[0]
+        exclude = duplicates_of(store, _stored_ids(store, papers))
+    return hits_for(store, _nearest(store, embedder, query, limit, filters, exclude))
+
+
+def _stored_ids(store: Store, papers: Sequence[Paper]) -> list[int]:
+    out: list[int] = []
+    for paper in papers:
+        for alias in paper.derived_aliases():
+            try:
+                out.append(store.resolve(alias))
+                break
+            except UsageError:
+                continue
+    return out
+
+
+def papers_from_file(path: Path) -> list[Paper]:
+    """The papers of any readable file (for ``similar --file``)."""
+    from paperradar.readers import read_path
+    from paperradar.readers.base import BadRecord
+
+    records = [r for r in read_path(path).records if not isinstance(r, BadRecord)]
+    if not records:
+        raise UsageError(f"{path}: no papers in the file")
+    return records

@@ -21,10 +21,11 @@ install: $(STAMP)
 
 demo: install
 	rm -rf $(DEMO_HOME)
-	$(BIN)/paperradar --home $(DEMO_HOME) ingest data/seeds/0*.txt $(ARXIV_SLICE)
+	$(BIN)/paperradar --home $(DEMO_HOME) ingest --embed data/seeds/0*.txt $(ARXIV_SLICE)
 	$(BIN)/paperradar --home $(DEMO_HOME) stats
-	$(BIN)/paperradar --home $(DEMO_HOME) search "large reasoning models" --limit 5
-	$(BIN)/paperradar --home $(DEMO_HOME) search "concept bottleneck" --since 2026-06-18 --limit 5
+	$(BIN)/paperradar --home $(DEMO_HOME) search "why do reasoning models fail on harder puzzles" --limit 5
+	$(BIN)/paperradar --home $(DEMO_HOME) search "concept bottleneck" --mode keyword --since 2026-06-18 --limit 5
+	$(BIN)/paperradar --home $(DEMO_HOME) similar 2606.19882 --limit 5
 	@echo "The demo store is in $(DEMO_HOME)/; try: $(BIN)/paperradar --home $(DEMO_HOME) show 2606.19882"
 
 lint: install
@@ -43,6 +44,9 @@ test: check unit
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/embed.py
+	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/csfcube.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info

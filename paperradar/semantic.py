@@ -17,14 +17,15 @@ import numpy as np
 import numpy.typing as npt
 
 from paperradar import identifiers
+from paperradar.config import load_config
 from paperradar.embedding import Embedder, normalise_rows, paper_text
-from paperradar.errors import UsageError
+from paperradar.errors import ConfigError, UsageError
 from paperradar.models import Paper
 from paperradar.search import Filters, Hit, filter_sql, hits_for, keyword_ranking, keyword_search
 from paperradar.store import Store
 from paperradar.store.merge import abstracts_match
 from paperradar.store.vectors import load_matrix, vectors_for
-from paperradar.vectors import VectorIndex, build_index
+from paperradar.vectors import DEFAULT_HNSW_THRESHOLD, VectorIndex, build_index
 
 #: Reciprocal-rank-fusion constant (Cormack et al. 2009) and how deep each list is fused.
 RRF_K = 60
@@ -53,10 +54,26 @@ def vector_index(store: Store, model: str) -> VectorIndex:
     key = (str(store.path), model)
     cached = _INDEXES.get(key)
     if cached is None or cached.signature != signature:
-        ids, matrix = load_matrix(store, model)
-        index = build_index(ids, matrix, cache_dir=store.path.parent / "index")
+        ids, matrix = load_matrix(store, model, dtype=np.float16)
+        index = build_index(
+            ids,
+            matrix,
+            hnsw_threshold=hnsw_threshold(store),
+            cache_dir=store.path.parent / "index",
+            model_id=model,
+        )
         cached = _INDEXES[key] = _Loaded(signature, index)
     return cached.index
+
+
+def hnsw_threshold(store: Store) -> int:
+    """Corpus size from which search uses the HNSW index: ``[search] hnsw_threshold`` in
+    config.toml or ``PAPERRADAR_SEARCH_HNSW_THRESHOLD``; default 200,000."""
+    value = load_config(store.path.parent).get("search", "hnsw_threshold", DEFAULT_HNSW_THRESHOLD)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"search.hnsw_threshold must be an integer, not {value!r}") from None
 
 
 def has_vectors(store: Store, model: str) -> bool:

@@ -136,3 +136,24 @@ def test_semantic_needs_vectors(tmp_path: Path) -> None:
     assert not has_vectors(store, embedder.model_id)
     with pytest.raises(UsageError, match="run `paperradar embed`"):
         semantic_search(store, "anything", embedder)
+
+
+def test_hnsw_above_the_configured_threshold_agrees_with_exact(
+    embedded: tuple[Store, FakeEmbedder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperradar import semantic
+    from paperradar.vectors import ExactIndex, HnswIndex
+
+    store, embedder = embedded
+    queries = ["language model reasoning", "robot grasping", "diffusion image editing"]
+    semantic._INDEXES.clear()
+    exact = [[h.paper.id for h in semantic_search(store, q, embedder, 10)] for q in queries]
+    assert isinstance(semantic.vector_index(store, embedder.model_id), ExactIndex)
+    monkeypatch.setenv("PAPERRADAR_SEARCH_HNSW_THRESHOLD", "100")
+    semantic._INDEXES.clear()
+    approx = [[h.paper.id for h in semantic_search(store, q, embedder, 10)] for q in queries]
+    assert isinstance(semantic.vector_index(store, embedder.model_id), HnswIndex)
+    overlap = sum(len(set(a) & set(b)) for a, b in zip(approx, exact, strict=True)) / 30
+    assert overlap >= 0.9
+    assert list((store.path.parent / "index").glob("hnsw-*"))  # cached for the next process
+    semantic._INDEXES.clear()

@@ -6,7 +6,10 @@ Vectors. Embedding a million abstracts with MiniLM on this CPU would take days, 
 (cached under ``--work``) and replicated: row i < real is real vector i, every later row is
 a copy of real vector ``i mod real`` plus Gaussian noise of standard deviation ``--sigma``
 per dimension, renormalised, and rounded through float16 (the store keeps float16). The
-queries are the titles of ``--queries`` other sampled papers, embedded with the same model.
+default sigma, 0.035, makes two copies of one paper as close (cosine ~0.68) as a real paper
+is to its nearest real neighbour; smaller noise makes tight clumps of near-ties that only
+flatter exact search. The queries are the titles of ``--queries`` other sampled papers,
+embedded with the same model.
 Each figure comes from a child process of its own, so RSS is that of one configuration:
 
 - exact: the matrix read into RAM (as the store's load_matrix does), NumPy exact search;
@@ -53,7 +56,10 @@ RESULTS = ROOT / "benchmarks" / "results" / "search.json"
 TARGET_P95_MS = 50.0
 TARGET_RSS_MB = 2048.0
 K = 10
-EF_SWEEP = (32, 64, 128, 256)
+EF_SWEEP = (64, 128, 256, 512)
+#: how the HNSW index's rows are held: float32 in RAM (what load_matrix gives by default),
+#: float16 in RAM (load_matrix(dtype=float16)), float32 memory-mapped
+HNSW_VARIANTS = ("f32-ram", "f16-ram", "f32-mmap")
 
 Matrix = npt.NDArray[np.float32]
 
@@ -79,15 +85,17 @@ def memory() -> dict[str, float]:
 def latency(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
     """p50 / p95 / mean in ms of calling each function once (after one warm-up call)."""
     calls[0]()
-    times = []
+    times, cpu = [], []
     for call in calls:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     return {
         "p50_ms": round(float(np.percentile(times, 50)), 2),
         "p95_ms": round(float(np.percentile(times, 95)), 2),
         "mean_ms": round(float(np.mean(times)), 2),
+        "cpu_mean_ms": round(float(np.mean(cpu)), 2),  # all threads: shows contention
         "n": len(times),
     }
 
@@ -257,6 +265,12 @@ def child_exact(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def child_embed(args: argparse.Namespace) -> dict[str, Any]:
+    """Embed the real vectors (a child, so the model's memory stays out of the others)."""
+    vectors = real_vectors(Path(args.data), args.real, int(args.size), Path(args.work))
+    return {"cache": vectors["cache"]}
+
+
 def child_build(args: argparse.Namespace) -> dict[str, Any]:
     from paperradar.vectors import HnswParams, cached_hnsw
 
@@ -282,7 +296,12 @@ def child_hnsw(args: argparse.Namespace) -> dict[str, Any]:
     from paperradar.vectors import HnswIndex, HnswParams, cached_hnsw
 
     started = time.perf_counter()
-    matrix = np.load(args.matrix, mmap_mode="r" if args.mmap else None)
+    if args.variant == "f32-mmap":
+        matrix = np.load(args.matrix, mmap_mode="r")
+    elif args.variant == "f16-ram":
+        matrix = np.load(args.matrix, mmap_mode="r").astype(np.float16)
+    else:
+        matrix = np.load(args.matrix)
     ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
     params = HnswParams(expansion_add=args.ef_add)
     index = cached_hnsw(ids, matrix, Path(args.cache), params=params)
@@ -300,7 +319,7 @@ def child_hnsw(args: argparse.Namespace) -> dict[str, Any]:
     specs = scenarios(len(matrix), queries, len(queries))
     for name, spec in specs.items():
         out["scenarios"][name] = run(name, spec)
-    if not args.mmap:
+    if args.variant == "f32-ram":
         for ef in EF_SWEEP:
             index._index.expansion_search = ef
             out["ef_sweep"][str(ef)] = run("semantic", specs["semantic"])
@@ -472,6 +491,7 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
 
 
 CHILDREN = {
+    "embed": child_embed,
     "exact": child_exact,
     "build": child_build,
     "hnsw": child_hnsw,
@@ -494,6 +514,7 @@ def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
         raise SystemExit(f"child {mode} failed:\n{proc.stdout}{proc.stderr}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall_s"] = round(time.perf_counter() - started, 1)
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
 
@@ -512,14 +533,16 @@ def main() -> int:
     parser.add_argument("--sizes", default="75000,1000000")
     parser.add_argument("--real", type=int, default=4000, help="real abstracts to embed")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--sigma", type=float, default=0.02, help="noise per dimension")
+    parser.add_argument(
+        "--sigma", type=float, default=0.035, help="noise per dimension (see the docstring)"
+    )
     parser.add_argument("--ef-add", type=int, default=128, help="HNSW expansion_add")
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached HNSW files")
     parser.add_argument("--no-store", action="store_true", help="vector part only")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     for hidden in ("matrix", "queries-file", "truth", "cache", "home", "titles", "size"):
         parser.add_argument(f"--{hidden}", help=argparse.SUPPRESS)
-    parser.add_argument("--mmap", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         args.queries = args.queries_file
@@ -531,6 +554,7 @@ def main() -> int:
         return 2
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
+    run_child("embed", data=args.data, real=args.real, size=args.queries, work=work)
     vectors = real_vectors(args.data, args.real, args.queries, work)
     queries_path = work / "queries.npy"
     np.save(queries_path, vectors["queries"])
@@ -552,6 +576,7 @@ def main() -> int:
         "sizes": {},
     }
     print(results["vectors"]["how"])
+    results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"\n== {size:,} vectors", flush=True)
         matrix = synthetic_matrix(vectors["base"], size, args.sigma, work)
@@ -561,23 +586,25 @@ def main() -> int:
             results["vectors"]["shape"] = describe_vectors(vectors["base"], matrix, args.sigma)
             print(f"  vectors: {results['vectors']['shape']}", flush=True)
         truth = work / f"truth-{size}.json"
-        cache = work / f"index-{size}"
+        cache = work / f"index-{matrix.stem}"
         common = {"matrix": matrix, "queries_file": queries_path, "truth": truth}
         entry["exact"] = run_child("exact", **common)
         print(f"  exact: {entry['exact']}", flush=True)
-        if args.rebuild or not any(cache.glob("hnsw-*.usearch")):
+        built = cache / "build.json"
+        if args.rebuild or not built.exists() or not any(cache.glob("hnsw-*.usearch")):
             entry["hnsw_build"] = run_child("build", **common, cache=cache, ef_add=args.ef_add)
-            (cache / "build.json").write_text(json.dumps(entry["hnsw_build"]), encoding="utf-8")
+            built.write_text(json.dumps(entry["hnsw_build"]), encoding="utf-8")
         else:
             entry["hnsw_build"] = {
-                **json.loads((cache / "build.json").read_text(encoding="utf-8")),
+                **json.loads(built.read_text(encoding="utf-8")),
                 "from_earlier_run": True,
             }
         print(f"  hnsw build: {entry['hnsw_build']}", flush=True)
-        entry["hnsw"] = run_child("hnsw", **common, cache=cache, ef_add=args.ef_add)
-        print(f"  hnsw (matrix in RAM): {entry['hnsw']}", flush=True)
-        entry["hnsw_mmap"] = run_child("hnsw", **common, cache=cache, ef_add=args.ef_add, mmap=True)
-        print(f"  hnsw (matrix memory-mapped): {entry['hnsw_mmap']}", flush=True)
+        for variant in HNSW_VARIANTS:
+            entry[f"hnsw {variant}"] = run_child(
+                "hnsw", **common, cache=cache, ef_add=args.ef_add, variant=variant
+            )
+            print(f"  hnsw ({variant}): {entry[f'hnsw {variant}']}", flush=True)
         if not args.no_store:
             store_size = 74_728 if size <= 75_000 else size
             home = work / f"store-{store_size}"
@@ -603,17 +630,20 @@ def main() -> int:
 
 def print_tables(results: dict[str, Any]) -> None:
     machine = results["machine"]
-    print(f"\nmachine: {machine['cpu']} x{machine['cores']}, {machine['memory_gb']} GB")
+    print(
+        f"\nmachine: {machine['cpu']} x{machine['cores']}, {machine['memory_gb']} GB; load "
+        f"average at start {results['load_average_at_start']} (the machine is shared)"
+    )
     for size, entry in results["sizes"].items():
         print(f"\n{int(size):,} vectors, k={K}: latency ms (p50 / p95), recall@10 vs exact")
         print(table_row("scenario", "exact p50", "exact p95", "hnsw p50", "hnsw p95") + "  recall")
         for name, exact in entry["exact"]["scenarios"].items():
-            hnsw = entry["hnsw"]["scenarios"][name]
+            hnsw = entry["hnsw f32-ram"]["scenarios"][name]
             print(
                 table_row(name, exact["p50_ms"], exact["p95_ms"], hnsw["p50_ms"], hnsw["p95_ms"])
                 + f"  {hnsw['recall_at_10']:.4f}"
             )
-        for ef, run in entry["hnsw"]["ef_sweep"].items():
+        for ef, run in entry["hnsw f32-ram"]["ef_sweep"].items():
             print(
                 table_row(f"  semantic, ef_search={ef}", "", "", run["p50_ms"], run["p95_ms"])
                 + f"  {run['recall_at_10']:.4f}"
@@ -623,11 +653,9 @@ def print_tables(results: dict[str, Any]) -> None:
             f"HNSW build {build['build_s']} s ({build['rows_per_s']:,} rows/s), file "
             f"{build['file_mb']} MB, build peak RSS {build['memory_mb']['VmHWM']} MB"
         )
-        for label, key in (
-            ("exact", "exact"),
-            ("hnsw, matrix in RAM", "hnsw"),
-            ("hnsw, matrix mmap", "hnsw_mmap"),
-        ):
+        for label, key in [("exact", "exact")] + [
+            (f"hnsw {v}", f"hnsw {v}") for v in HNSW_VARIANTS
+        ]:
             mem = entry[key]["memory_mb"]
             print(
                 f"RSS {label:<22} {mem['VmRSS']:7.0f} MB (anon {mem['RssAnon']:.0f}, "

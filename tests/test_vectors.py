@@ -173,6 +173,30 @@ def test_allowed_contiguous_rows_and_exclude(index: VectorIndex) -> None:
             assert_same(got, want)
 
 
+def test_hnsw_retries_with_more_candidates_when_the_filter_admits_far_rows(
+    hnsw: HnswIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Allowed rows far from the query: the first candidates are nearly all filtered out,
+    so the search asks the graph again for more, then scores the admitted rows exactly."""
+    index = HnswIndex(SMALL_IDS, SMALL, exact_below=0, max_candidates=2_000, _index=hnsw._index)
+    counts: list[int] = []
+    original = index._candidates
+
+    def spy(queries: Matrix, count: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        counts.append(count)
+        return original(queries, count)
+
+    monkeypatch.setattr(index, "_candidates", spy)
+    query = QUERIES[4]
+    far = np.argsort(SMALL @ query)[:150]  # the 5% of rows least like the query
+    allowed = SMALL_IDS[far]
+    got = index.search(query, 10, allowed=allowed)[0]
+    assert len(counts) >= 2 and counts[1] > counts[0]
+    want = naive(SMALL_IDS, SMALL, query, 10, allowed=set(allowed.tolist()))
+    assert {i for i, _ in got} <= set(allowed.tolist())
+    assert len({i for i, _ in got} & {i for i, _ in want}) >= 9
+
+
 def test_allowed_smaller_than_k_returns_all_of_it_best_first(index: VectorIndex) -> None:
     allowed = SMALL_IDS[[5, 700, 2999]]
     got = index.search(QUERIES[0], 10, allowed=allowed)[0]
@@ -241,6 +265,22 @@ def test_hnsw_recall_at_10_on_clustered_vectors() -> None:
             assert score == pytest.approx(exact_scores[i], abs=1e-2)
 
 
+def test_hnsw_keeps_float16_rows_and_scores_them_in_float32(hnsw: HnswIndex) -> None:
+    half = SMALL.astype(np.float16)
+    index = HnswIndex(SMALL_IDS, half, _index=hnsw._index)
+    assert index.matrix is half  # no float32 copy of the corpus
+    allowed = SMALL_IDS[::40]  # small: scored exactly from the float16 rows
+    for got, want in (
+        (index.search(QUERIES, 10), hnsw.search(QUERIES, 10)),
+        (index.search(QUERIES, 10, allowed=allowed), hnsw.search(QUERIES, 10, allowed=allowed)),
+    ):
+        for g, w in zip(got, want, strict=True):  # float16 rounding may swap near-ties
+            assert len({i for i, _ in g} & {i for i, _ in w}) >= 8
+            assert np.allclose([s for _, s in g], [s for _, s in w], atol=2e-3)
+    exact_half = ExactIndex(SMALL_IDS, half)
+    assert exact_half.matrix.dtype == np.float32  # exact search converts once
+
+
 def test_recall_at_k_of_an_index_against_itself_is_one(exact: ExactIndex) -> None:
     assert recall_at_k(exact, exact, QUERIES, k=10) == 1.0
 
@@ -273,6 +313,11 @@ def test_cache_reuses_the_file_and_rebuilds_when_stale(tmp_path: Path) -> None:
     again = cached_hnsw(SMALL_IDS, SMALL, tmp_path, model_id="m1")
     assert cache_files(tmp_path) == [path] and path.stat().st_mtime_ns == stamp
     assert again.search(QUERIES, 5) == first.search(QUERIES, 5)
+    # the search beam is a load-time setting: the same file serves another one
+    wider = cached_hnsw(
+        SMALL_IDS, SMALL, tmp_path, model_id="m1", params=HnswParams(expansion_search=32)
+    )
+    assert cache_files(tmp_path) == [path] and wider._index.expansion_search == 32
 
     # one more paper: a new file, the stale one removed, the new paper findable
     extra = clustered(1, DIM_SMALL, seed=8)

@@ -63,7 +63,10 @@ def handle_errors(func: F) -> F:
             err.print(f"error: {exc}", markup=False)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            err.print("interrupted: nothing from the unfinished step was stored", markup=False)
+            err.print(
+                "interrupted: what was not finished is not stored (embed keeps finished chunks)",
+                markup=False,
+            )
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
@@ -96,7 +99,9 @@ def main(ctx: click.Context, home: Path | None) -> None:
     help="Read every file in this format instead of detecting it.",
 )
 @click.option("--skip-bad", is_flag=True, help="Store the good records; list the bad ones.")
-@click.option("--embed", "then_embed", is_flag=True, help="Then embed the new papers.")
+@click.option(
+    "--embed", "then_embed", is_flag=True, help="Then embed every paper without a vector."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
@@ -178,7 +183,7 @@ def _filters(
 ) -> Filters:
     return Filters(
         since=parse_since(since) if since else None,
-        until=parse_since(until) if until else None,
+        until=parse_since(until, option="--until") if until else None,
         category=category,
         source=source,
     )
@@ -257,9 +262,10 @@ def search(
     hybrid search gives keyword results and says so.
     """
     filters = _filters(since, until, category, source)
-    embedder = default_embedder()
+    embedder = default_embedder() if mode != "keyword" else None
     with _store(ctx) as store:
-        keyword_only = mode == "hybrid" and not has_vectors(store, embedder.model_id)
+        keyword_only = embedder is not None and not has_vectors(store, embedder.model_id)
+        keyword_only = keyword_only and mode == "hybrid"
         hits = semantic_search_mode(
             store, query, "keyword" if keyword_only else mode, embedder, limit, filters
         )
@@ -315,7 +321,7 @@ def similar(
 
 
 @main.command()
-@click.option("--limit", type=int, help="Embed at most this many texts now.")
+@click.option("--limit", type=click.IntRange(min=1), help="Embed at most this many texts now.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context

@@ -53,7 +53,7 @@ def fts_terms(query: str) -> list[str]:
     return terms
 
 
-def parse_since(text: str, today: dt.date | None = None) -> dt.date:
+def parse_since(text: str, today: dt.date | None = None, option: str = "--since") -> dt.date:
     """``2025-06-01``, or a span back from today: ``1d``, ``2w``, ``3m``, ``1y``."""
     value = text.strip().lower()
     match = _RELATIVE.match(value)
@@ -65,7 +65,7 @@ def parse_since(text: str, today: dt.date | None = None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"--since: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {text!r}"
+            f"{option}: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {text!r}"
         ) from None
 
 

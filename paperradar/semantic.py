@@ -123,6 +123,8 @@ def hybrid_search(
     store: Store, query: str, embedder: Embedder, limit: int = 20, filters: Filters | None = None
 ) -> list[Hit]:
     """Keyword and semantic rankings fused by reciprocal rank (score = fused RRF score)."""
+    if not query.strip():
+        raise UsageError("the query is empty")
     depth = max(FUSION_DEPTH, limit)
     try:
         keyword = keyword_ranking(store, query, depth, filters)
@@ -209,6 +211,8 @@ def similar(
 
     The query papers and their duplicates are never returned.
     """
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
     chosen = sum(x is not None and x != () for x in (paper_id, text, papers or None))
     if chosen != 1:
         raise UsageError("give exactly one of: a paper id, --text or --file")

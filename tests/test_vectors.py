@@ -78,7 +78,9 @@ def hnsw() -> HnswIndex:
 def graph_only(hnsw: HnswIndex) -> HnswIndex:
     """The same graph with the exact fallback for small filters switched off, so filters
     go through oversampling and retries only (the fallback stays for empty results)."""
-    return HnswIndex(SMALL_IDS, SMALL, exact_below=0, max_candidates=N_SMALL, _index=hnsw._index)
+    return HnswIndex(
+        SMALL_IDS, SMALL, max_candidates=N_SMALL, prefer_exact=False, _index=hnsw._index
+    )
 
 
 @pytest.fixture(scope="module", params=["exact", "hnsw", "graph_only"])
@@ -178,7 +180,7 @@ def test_hnsw_retries_with_more_candidates_when_the_filter_admits_far_rows(
 ) -> None:
     """Allowed rows far from the query: the first candidates are nearly all filtered out,
     so the search asks the graph again for more, then scores the admitted rows exactly."""
-    index = HnswIndex(SMALL_IDS, SMALL, exact_below=0, max_candidates=2_000, _index=hnsw._index)
+    index = HnswIndex(SMALL_IDS, SMALL, prefer_exact=False, _index=hnsw._index)
     counts: list[int] = []
     original = index._candidates
 

@@ -211,7 +211,7 @@ def test_every_forward_variant_matches_fp32(real_texts: list[str], reference: np
     from paperradar.embedding import _PackedMiniLM, load_sentence_transformer
 
     model = load_sentence_transformer()
-    sample = [*real_texts[:24], "", "x", "Short title. Short abstract."]
+    sample = [*real_texts[:12], "", "x", "Short title. Short abstract."]
     want = np.asarray(model.encode(sample, normalize_embeddings=True), dtype=np.float32)
     for fused in (False, True):
         for workers in (1, 2):
@@ -219,7 +219,7 @@ def test_every_forward_variant_matches_fp32(real_texts: list[str], reference: np
             got = packed.encode(sample, batch_size=4)
             cosines = (got * want).sum(axis=1)
             assert cosines.min() >= 0.99999, (fused, workers, cosines.min())
-    np.testing.assert_allclose(want[:24], reference[:24], atol=1e-5)
+    np.testing.assert_allclose(want[:12], reference[:12], atol=1e-5)
 
 
 @pytest.mark.integration

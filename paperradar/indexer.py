@@ -65,3 +65,22 @@ def embed_missing(
             progress(report.embedded, total)
     report.pending = count_pending(store, embedder.model_id)
     return report
+
+
+def ensure_vectors(store: Store, embedder: Embedder, row_ids: list[int]) -> int:
+    """Embed those of these papers whose text has no vector yet; how many texts were
+    embedded. (Ranking calls this so a profile's papers need no separate `embed` run.)"""
+    if not row_ids:
+        return 0
+    rows = store.query(
+        "SELECT p.content_hash, min(p.title) AS title, min(p.abstract) AS abstract "
+        "FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+        "  SELECT 1 FROM vectors v WHERE v.model = ? AND v.content_hash = p.content_hash) "
+        "GROUP BY p.content_hash",
+        ("[" + ",".join(str(int(i)) for i in row_ids) + "]", embedder.model_id),
+    )
+    if not rows:
+        return 0
+    vectors = embedder.embed([paper_text(r["title"], r["abstract"]) for r in rows])
+    save_vectors(store, embedder.model_id, [r["content_hash"] for r in rows], vectors)
+    return len(rows)

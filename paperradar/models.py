@@ -98,3 +98,137 @@ class IngestReport:
     merged: int = 0
     skipped: int = 0
     bad: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the radar
+
+#: follow rules boost a paper and always include it; mute rules exclude it
+RULE_KINDS = ("follow-author", "follow-keyword", "mute-keyword", "mute-category")
+#: what a user can say about a paper (``unsave`` and ``clear`` undo ``save`` and like/dislike)
+FEEDBACK_ACTIONS = ("like", "dislike", "save", "unsave", "clear")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One follow or mute rule of a profile, as the user wrote it."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """One feedback action on a paper, with its time (UTC)."""
+
+    paper_id: int
+    action: str
+    at: dt.datetime
+
+
+@dataclass(slots=True)
+class Profile:
+    """A researcher: their own papers (store row ids), rules and feedback history."""
+
+    id: int
+    name: str
+    created: dt.datetime
+    papers: list[int] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+
+    def opinions(self) -> dict[int, str]:
+        """The standing like/dislike of each paper: the latest of like, dislike or clear."""
+        out: dict[int, str] = {}
+        for item in self.feedback:
+            if item.action in ("like", "dislike"):
+                out[item.paper_id] = item.action
+            elif item.action == "clear":
+                out.pop(item.paper_id, None)
+        return out
+
+    def liked(self) -> list[int]:
+        return [i for i, opinion in self.opinions().items() if opinion == "like"]
+
+    def disliked(self) -> list[int]:
+        return [i for i, opinion in self.opinions().items() if opinion == "dislike"]
+
+    def saved(self) -> list[int]:
+        out: dict[int, None] = {}
+        for item in self.feedback:
+            if item.action == "save":
+                out[item.paper_id] = None
+            elif item.action == "unsave":
+                out.pop(item.paper_id, None)
+        return list(out)
+
+    def rules_of(self, kind: str) -> list[str]:
+        return [r.value for r in self.rules if r.kind == kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """One of the profile's papers a ranked paper is close to."""
+
+    paper_id: int
+    pid: str
+    title: str
+    similarity: float
+    kind: str  # "own" or "liked"
+
+
+@dataclass(slots=True)
+class Why:
+    """Why a paper is in a ranking: nearest own/liked papers, shared terms, matched rule."""
+
+    neighbours: list[Neighbour] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    rule: str | None = None
+
+    def summary(self) -> str:
+        """One line for tables and feeds."""
+        parts = []
+        if self.rule:
+            parts.append(self.rule)
+        if self.neighbours:
+            near = "; ".join(
+                f"{_short(n.title or n.pid)} ({n.similarity:.2f})" for n in self.neighbours
+            )
+            parts.append(f"close to {near}")
+        if self.terms:
+            parts.append("shares " + ", ".join(self.terms))
+        return " · ".join(parts)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(slots=True)
+class Ranked:
+    """A candidate paper scored for a profile, with the parts of its score and why."""
+
+    paper: Paper
+    row_id: int
+    score: float
+    why: Why
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Digest:
+    """The ranked papers of one profile for a window of listing dates."""
+
+    profile: str
+    created: dt.datetime
+    start: dt.date
+    end: dt.date
+    candidates: int
+    entries: list[Ranked] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def window(self) -> str:
+        if self.start == self.end:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"

@@ -340,6 +340,42 @@ def test_cache_reuses_the_file_and_rebuilds_when_stale(tmp_path: Path) -> None:
     assert {p.name for p in cache_files(tmp_path)} != names
 
 
+def test_cache_extends_a_graph_of_a_prefix_instead_of_rebuilding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    real_build = HnswIndex._build
+
+    def counting_build(self: HnswIndex, progress: object) -> object:
+        builds.append(len(self.ids))
+        return real_build(self, None)
+
+    monkeypatch.setattr(HnswIndex, "_build", counting_build)
+    head = 1500
+    cached_hnsw(SMALL_IDS[:head], SMALL[:head], tmp_path, model_id="m")
+    assert builds == [head]
+    # new papers come with larger ids: the old graph is loaded and only they are added
+    added: list[int] = []
+    grown = cached_hnsw(SMALL_IDS, SMALL, tmp_path, model_id="m", progress=added.append)
+    assert builds == [head] and sum(added) == N_SMALL - head
+    assert len(cache_files(tmp_path)) == 1 and len(grown) == N_SMALL
+    assert grown._index.size == N_SMALL
+    # every row is findable, old and new, and the file serves the next process as is
+    for row in (0, head - 1, head, N_SMALL - 1):
+        assert grown.search(SMALL[row], 1)[0][0][0] == SMALL_IDS[row]
+    assert HnswIndex.load(cache_files(tmp_path)[0], SMALL_IDS, SMALL) is not None
+    assert recall_at_k(grown, ExactIndex(SMALL_IDS, SMALL), QUERIES, k=10) >= 0.95
+    # a changed old row is not a prefix any more: rebuilt from scratch
+    changed = SMALL.copy()
+    changed[0] = clustered(1, DIM_SMALL, seed=9)[0]
+    ids = np.append(SMALL_IDS, 10**6)
+    cached_hnsw(ids, np.vstack([changed, changed[:1]]), tmp_path, model_id="m")
+    assert builds == [head, N_SMALL + 1]
+    # nor is another model's graph
+    cached_hnsw(ids[:-1], changed, tmp_path, model_id="other")
+    assert builds == [head, N_SMALL + 1, N_SMALL]
+
+
 def test_corrupt_cache_file_is_rebuilt(tmp_path: Path) -> None:
     cached_hnsw(SMALL_IDS, SMALL, tmp_path)
     [path] = cache_files(tmp_path)

@@ -57,6 +57,10 @@ def _json_rows(rows: Iterable[tuple[Any, ...]]) -> str:
     return orjson.dumps(list(rows)).decode()
 
 
+#: tables whose rows name a paper: re-pointed when two stored papers turn out to be one
+_PAPER_REFERENCES = ("sightings", "profile_papers", "feedback", "digest_items")
+
+
 @dataclass(slots=True)
 class Prepared:
     """A record ready for :meth:`Store.upsert`: what it can be matched by (its ids, content
@@ -298,9 +302,10 @@ class Store:
         conn = self.conn
         for drop, keep in batch.absorbed.items():
             conn.execute("UPDATE aliases SET paper_id = ? WHERE paper_id = ?", (keep, drop))
-            conn.execute(
-                "UPDATE OR IGNORE sightings SET paper_id = ? WHERE paper_id = ?", (keep, drop)
-            )
+            for table in _PAPER_REFERENCES:  # what a user did with the paper follows it
+                conn.execute(
+                    f"UPDATE OR IGNORE {table} SET paper_id = ? WHERE paper_id = ?", (keep, drop)
+                )
             conn.execute("DELETE FROM papers WHERE id = ?", (drop,))
         new = set(batch.new_ids)
         conn.execute(

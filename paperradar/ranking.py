@@ -1,0 +1,430 @@
+"""Rank candidate papers for a profile; every score carries its explanation.
+
+The model (docs/ranking.md has the measurements behind the defaults):
+
+- **similarity**: cosine between the candidate's embedding and each of the profile's papers
+  (its own papers and the ones it liked), aggregated as the mean of the ``k`` largest
+  (``k_nearest``, default 3): a researcher with several topics is matched on the topic the
+  candidate belongs to (a plain mean blurs topics together), and one stray paper cannot lift
+  a candidate alone (as a plain max lets it);
+- **keywords**: cosine between the candidate's TF-IDF vector and the profile's most
+  distinctive terms (terms.py), weighted ``keyword_weight`` against similarity;
+- **feedback**: with likes or dislikes, a logistic regression on embeddings (positives: own
+  and liked papers; negatives: disliked papers and a random background sample of the store)
+  whose standardised decision value is added in units of the content score's spread, with a
+  weight ``n / (n + feedback_half)`` that grows with the number ``n`` of likes and dislikes;
+- **follows**: a candidate by a followed author or with a followed keyword gets
+  ``follow_boost`` and is always included in a digest; a muted keyword or category removes it.
+
+``score = (1 - keyword_weight) * similarity + keyword_weight * keywords + feedback + follow``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from paperradar.embedding import Embedder
+from paperradar.errors import UsageError
+from paperradar.indexer import ensure_vectors
+from paperradar.models import Neighbour, Paper, Profile, Ranked, Why
+from paperradar.profile import author_matches, rule_key
+from paperradar.store import Store
+from paperradar.store.vectors import vectors_for
+from paperradar.terms import TermProfile, tokens
+
+Matrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingConfig:
+    """The ranking's knobs; the defaults are what docs/ranking.md measured best."""
+
+    k_nearest: int = 3
+    keyword_weight: float = 0.2
+    feedback_half: float = 10.0
+    follow_boost: float = 0.25
+    background: int = 500
+    neighbours: int = 3
+    terms: int = 4
+
+
+@dataclass(slots=True)
+class Text:
+    """What the ranking reads of a paper: its title, abstract, authors and categories."""
+
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return f"{self.title}\n{self.abstract}"
+
+
+@dataclass(slots=True)
+class Anchor:
+    """One of the profile's papers the candidates are compared with."""
+
+    row_id: int
+    pid: str
+    title: str
+    kind: str  # "own" or "liked"
+
+
+@dataclass(slots=True)
+class Scored:
+    """Scores of candidates (arrays aligned with the candidates), before papers are loaded."""
+
+    score: npt.NDArray[np.float64]
+    similarity: npt.NDArray[np.float64]
+    keywords: npt.NDArray[np.float64]
+    feedback: npt.NDArray[np.float64]
+    follow: npt.NDArray[np.float64]
+    rule: list[str | None]
+    nearest: npt.NDArray[np.int64]  # (n, neighbours) anchor positions, best first
+    nearest_sim: npt.NDArray[np.float32]
+
+
+class Scorer:
+    """A profile made ready to score candidates: anchor vectors, term profile, classifier.
+
+    Used by the digest (candidates from the store) and by reviewer affinity (candidates are
+    submissions): both score exactly the same way."""
+
+    def __init__(
+        self,
+        anchors: list[Anchor],
+        anchor_vectors: Matrix,
+        anchor_texts: Sequence[str],
+        config: RankingConfig | None = None,
+        *,
+        follow_authors: Sequence[str] = (),
+        follow_keywords: Sequence[str] = (),
+        mute_keywords: Sequence[str] = (),
+        mute_categories: Sequence[str] = (),
+        positives: Matrix | None = None,
+        negatives: Matrix | None = None,
+        n_feedback: int = 0,
+        seed: int = 0,
+    ) -> None:
+        if len(anchors) == 0:
+            raise UsageError("the profile has no papers yet: add some with `profile add`")
+        self.config = config or RankingConfig()
+        self.anchors = anchors
+        self.vectors = np.ascontiguousarray(anchor_vectors, dtype=np.float32)
+        self.anchor_texts = list(anchor_texts)
+        self.follow_authors = list(follow_authors)
+        self.follow_keywords = [_phrase(k) for k in follow_keywords]
+        self.mute_keywords = [_phrase(k) for k in mute_keywords]
+        self.mute_categories = {c.strip().lower() for c in mute_categories}
+        self.n_feedback = n_feedback
+        self.classifier = None
+        if n_feedback and positives is not None and negatives is not None and len(negatives):
+            from sklearn.linear_model import LogisticRegression
+
+            x = np.vstack([positives, negatives])
+            y = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+            model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=500)
+            model.fit(x, y)
+            self.classifier = model
+        self._seed = seed
+
+    # -- filters
+
+    def muted(self, text: Text) -> bool:
+        """Whether a muted keyword or category excludes the paper."""
+        if self.mute_categories and any(
+            c.lower() in self.mute_categories or c.lower().split(".")[0] in self.mute_categories
+            for c in text.categories
+        ):
+            return True
+        if self.mute_keywords:
+            body = _haystack(text)
+            return any(k.search(body) for k in self.mute_keywords)
+        return False
+
+    def followed(self, text: Text) -> str | None:
+        """The follow rule a paper matches, described, or None."""
+        for wanted in self.follow_authors:
+            if any(author_matches(wanted, name) for name in text.authors):
+                return f"follows author {wanted}"
+        if self.follow_keywords:
+            body = _haystack(text)
+            for pattern in self.follow_keywords:
+                if pattern.search(body):
+                    return f"follows keyword {pattern.pattern_text}"
+        return None
+
+    # -- scoring
+
+    def score(self, vectors: Matrix, texts: Sequence[Text]) -> Scored:
+        """Score candidates given their (normalised) vectors and texts."""
+        cfg = self.config
+        n = len(texts)
+        sims = np.asarray(vectors, dtype=np.float32) @ self.vectors.T  # (n, anchors)
+        k = min(cfg.k_nearest, sims.shape[1])
+        if n == 0:
+            empty = np.zeros(0)
+            return Scored(
+                empty,
+                empty,
+                empty,
+                empty,
+                empty,
+                [],
+                np.zeros((0, 0), np.int64),
+                np.zeros((0, 0), np.float32),
+            )
+        top = -np.partition(-sims, k - 1, axis=1)[:, :k]
+        similarity = top.mean(axis=1).astype(np.float64)
+        m = min(cfg.neighbours, sims.shape[1])
+        part = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        picked = np.take_along_axis(sims, part, axis=1)
+        order = np.argsort(-picked, axis=1, kind="stable")
+        nearest = np.take_along_axis(part, order, axis=1).astype(np.int64)
+        nearest_sim = np.take_along_axis(picked, order, axis=1)
+        candidate_terms = [tokens(t.body) for t in texts]
+        self.terms = TermProfile(self.anchor_texts, candidate_terms)
+        keywords = np.array([self.terms.score(t) for t in candidate_terms], dtype=np.float64)
+        base = (1.0 - cfg.keyword_weight) * similarity + cfg.keyword_weight * keywords
+        feedback = np.zeros(n)
+        if self.classifier is not None and n > 1:
+            decision = self.classifier.decision_function(np.asarray(vectors, dtype=np.float32))
+            spread = float(decision.std())
+            if spread > 0:
+                weight = self.n_feedback / (self.n_feedback + cfg.feedback_half)
+                feedback = weight * float(base.std()) * (decision - decision.mean()) / spread
+        rules = [self.followed(t) for t in texts]
+        follow = np.array([cfg.follow_boost if r else 0.0 for r in rules])
+        self._candidate_terms = candidate_terms
+        return Scored(
+            base + feedback + follow,
+            similarity,
+            keywords,
+            feedback,
+            follow,
+            rules,
+            nearest,
+            nearest_sim,
+        )
+
+    def why(self, scored: Scored, i: int) -> Why:
+        """The explanation of candidate ``i`` of the last :meth:`score` call."""
+        neighbours = [
+            Neighbour(
+                self.anchors[int(a)].row_id,
+                self.anchors[int(a)].pid,
+                self.anchors[int(a)].title,
+                round(float(s), 4),
+                self.anchors[int(a)].kind,
+            )
+            for a, s in zip(scored.nearest[i], scored.nearest_sim[i], strict=True)
+        ]
+        terms = self.terms.shared(self._candidate_terms[i], self.config.terms)
+        return Why(neighbours=neighbours, terms=terms, rule=scored.rule[i])
+
+
+class _Phrase:
+    """A keyword or phrase matched on word boundaries, case-insensitively."""
+
+    def __init__(self, text: str) -> None:
+        self.pattern_text = " ".join(text.split())
+        words = [re.escape(w) for w in rule_key("follow-keyword", text).split()]
+        self._re = re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])")
+
+    def search(self, text: str) -> bool:
+        return bool(self._re.search(text))
+
+
+def _phrase(text: str) -> _Phrase:
+    return _Phrase(text)
+
+
+def _haystack(text: Text) -> str:
+    return f"{text.title}\n{text.abstract}".lower()
+
+
+# --------------------------------------------------------------------------- from the store
+
+
+def _texts(store: Store, row_ids: Sequence[int]) -> dict[int, Text]:
+    rows = store.query(
+        "SELECT id, title, abstract, authors, categories FROM papers "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        ("[" + ",".join(str(int(i)) for i in row_ids) + "]",),
+    )
+    return {
+        int(r["id"]): Text(
+            r["title"], r["abstract"], json.loads(r["authors"]), json.loads(r["categories"])
+        )
+        for r in rows
+    }
+
+
+def _matrix(vectors: dict[int, npt.NDArray[np.float32]], row_ids: Sequence[int]) -> Matrix:
+    if not row_ids:
+        return np.zeros((0, 1), dtype=np.float32)
+    out = np.vstack([vectors[i] for i in row_ids]).astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    normalised: Matrix = out / norms
+    return normalised
+
+
+def _background(store: Store, model: str, exclude: set[int], n: int, seed: int) -> Matrix:
+    """Vectors of up to ``n`` random stored papers (not in ``exclude``)."""
+    top = int(store.query("SELECT ifnull(max(id), 0) AS m FROM papers")[0]["m"])
+    if top == 0 or n <= 0:
+        return np.zeros((0, 1), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 2)} - exclude)[: n * 2]
+    found = vectors_for(store, model, picks)
+    ids = list(found)[:n]
+    return _matrix(found, ids)
+
+
+def scorer_for(
+    store: Store, profile: Profile, embedder: Embedder, config: RankingConfig | None = None
+) -> Scorer:
+    """A :class:`Scorer` for a stored profile: its own and liked papers as anchors, its
+    rules, and a feedback classifier when it has likes or dislikes."""
+    config = config or RankingConfig()
+    liked = [i for i in profile.liked() if i not in set(profile.papers)]
+    disliked = profile.disliked()
+    anchor_ids = list(dict.fromkeys(profile.papers + liked))
+    if not anchor_ids:
+        raise UsageError(
+            f"profile {profile.name!r} has no papers yet: add some with "
+            f"`paperradar profile add {profile.name} FILE` (or --author, or ids)"
+        )
+    ensure_vectors(store, embedder, anchor_ids + disliked)
+    vectors = vectors_for(store, embedder.model_id, anchor_ids + disliked)
+    texts = _texts(store, anchor_ids)
+    anchor_ids = [i for i in anchor_ids if i in vectors]
+    pids = {
+        int(r["id"]): r["pid"]
+        for r in store.query(
+            "SELECT id, pid FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+            ("[" + ",".join(map(str, anchor_ids)) + "]",),
+        )
+    }
+    liked_set = set(liked)
+    anchors = [
+        Anchor(i, pids[i], _label(texts[i]), "liked" if i in liked_set else "own")
+        for i in anchor_ids
+    ]
+    anchor_vectors = _matrix(vectors, anchor_ids)
+    n_feedback = len(profile.liked()) + len(disliked)
+    negatives = None
+    if n_feedback:
+        seed = profile.id * 1_000_003 + len(profile.feedback)
+        background = _background(
+            store, embedder.model_id, set(anchor_ids) | set(disliked), config.background, seed
+        )
+        own_negatives = _matrix(vectors, [i for i in disliked if i in vectors])
+        parts = [m for m in (own_negatives, background) if len(m) and m.shape[1] > 1]
+        negatives = np.vstack(parts) if parts else None
+    return Scorer(
+        anchors,
+        anchor_vectors,
+        [texts[i].body for i in anchor_ids],
+        config,
+        follow_authors=profile.rules_of("follow-author"),
+        follow_keywords=profile.rules_of("follow-keyword"),
+        mute_keywords=profile.rules_of("mute-keyword"),
+        mute_categories=profile.rules_of("mute-category"),
+        positives=anchor_vectors,
+        negatives=negatives,
+        n_feedback=n_feedback,
+    )
+
+
+def rank(
+    store: Store,
+    profile: Profile,
+    embedder: Embedder,
+    candidates: Sequence[int],
+    config: RankingConfig | None = None,
+    scorer: Scorer | None = None,
+) -> tuple[list[Ranked], Matrix]:
+    """Every candidate (store row ids) that is not muted, not one of the profile's own
+    papers and not disliked, scored and explained, best first; and their vectors (rows
+    aligned with the result) for diversity."""
+    scorer = scorer or scorer_for(store, profile, embedder, config)
+    skip = set(profile.papers) | set(profile.disliked())
+    ids = [i for i in dict.fromkeys(candidates) if i not in skip]
+    ensure_vectors(store, embedder, ids)
+    vectors = vectors_for(store, embedder.model_id, ids)
+    texts = _texts(store, ids)
+    ids = [i for i in ids if i in vectors and i in texts and not scorer.muted(texts[i])]
+    matrix = _matrix(vectors, ids)
+    scored = scorer.score(matrix, [texts[i] for i in ids])
+    order = np.argsort(-scored.score, kind="stable")
+    papers = {p_id: p for p_id, p in zip(ids, _load(store, ids), strict=True)}
+    out = []
+    for i in order.tolist():
+        out.append(
+            Ranked(
+                paper=papers[ids[i]],
+                row_id=ids[i],
+                score=round(float(scored.score[i]), 4),
+                why=scorer.why(scored, i),
+                parts={
+                    "similarity": round(float(scored.similarity[i]), 4),
+                    "keywords": round(float(scored.keywords[i]), 4),
+                    "feedback": round(float(scored.feedback[i]), 4),
+                    "follow": round(float(scored.follow[i]), 4),
+                },
+            )
+        )
+    return out, matrix[order] if len(order) else matrix
+
+
+def _load(store: Store, ids: Sequence[int]) -> list[Paper]:
+    papers = store.load(list(ids), with_sightings=False)
+    if len(papers) != len(ids):  # pragma: no cover - rows vanished mid-ranking
+        raise UsageError("papers changed while ranking; run again")
+    return papers
+
+
+def diversify(
+    ranked: Sequence[Ranked], vectors: Matrix, top: int, balance: float = 0.75
+) -> list[Ranked]:
+    """The ``top`` entries by maximal marginal relevance (Carbonell & Goldstein 1998) over
+    the best ``4 * top``: each pick maximises ``balance * relevance - (1 - balance) *
+    (max cosine to the papers already picked)``, relevance being the score rescaled to
+    [0, 1] over that pool. Followed papers are always kept, first among equals."""
+    if top <= 0 or not ranked:
+        return []
+    pool = min(len(ranked), 4 * top)
+    scores = np.array([r.score for r in ranked[:pool]], dtype=np.float64)
+    span = float(scores.max() - scores.min()) or 1.0
+    relevance = (scores - scores.min()) / span
+    sims = vectors[:pool] @ vectors[:pool].T
+    picked: list[int] = []
+    left = list(range(pool))
+    closest = np.full(pool, -np.inf)
+    while left and len(picked) < top:
+        values = balance * relevance[left] - (1 - balance) * np.maximum(closest[left], 0.0)
+        best = left[int(np.argmax(values))] if picked else left[0]
+        picked.append(best)
+        left.remove(best)
+        closest = np.maximum(closest, sims[best])
+    chosen = [ranked[i] for i in sorted(picked, key=lambda i: -ranked[i].score)]
+    followed = [r for r in ranked if r.why.rule and r not in chosen]
+    return chosen + followed
+
+
+def _label(text: Text, words: int = 10) -> str:
+    """How to name a paper in an explanation: its title, or its abstract's first words."""
+    if text.title.strip():
+        return " ".join(text.title.split())
+    head = text.abstract.split()
+    return " ".join(head[:words]) + (" …" if len(head) > words else "") if head else ""

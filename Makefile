@@ -21,12 +21,14 @@ install: $(STAMP)
 
 demo: install
 	rm -rf $(DEMO_HOME)
-	$(BIN)/paperradar --home $(DEMO_HOME) ingest --embed data/seeds/0*.txt $(ARXIV_SLICE)
-	$(BIN)/paperradar --home $(DEMO_HOME) stats
+	$(BIN)/paperradar --home $(DEMO_HOME) ingest --embed data/seeds/002_*.txt data/seeds/003_*.txt data/seeds/004_*.txt $(ARXIV_SLICE)
+	$(BIN)/paperradar --home $(DEMO_HOME) profile create researcher
+	$(BIN)/paperradar --home $(DEMO_HOME) profile add researcher data/seeds/000_*.txt data/seeds/001_*.txt
+	$(BIN)/paperradar --home $(DEMO_HOME) digest --profile researcher --day 2026-07-01 --top 10 --html $(DEMO_HOME)/digest.html --feed $(DEMO_HOME)/feed.xml
+	$(BIN)/paperradar --home $(DEMO_HOME) trending --since 2025-01-01 --limit 5
 	$(BIN)/paperradar --home $(DEMO_HOME) search "why do reasoning models fail on harder puzzles" --limit 5
-	$(BIN)/paperradar --home $(DEMO_HOME) search "concept bottleneck" --mode keyword --since 2026-06-18 --limit 5
-	$(BIN)/paperradar --home $(DEMO_HOME) similar 2606.19882 --limit 5
-	@echo "The demo store is in $(DEMO_HOME)/; try: $(BIN)/paperradar --home $(DEMO_HOME) show 2606.19882"
+	@echo "The demo store is in $(DEMO_HOME)/: open $(DEMO_HOME)/digest.html, subscribe to $(DEMO_HOME)/feed.xml;"
+	@echo "try: $(BIN)/paperradar --home $(DEMO_HOME) like ID  (then run the digest again with --no-record)"
 
 lint: install
 	$(BIN)/ruff check paperradar tests benchmarks

@@ -461,3 +461,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         for row in figures["top_categories"]:
             cats.add_row(row["category"], f"{row['papers']:,}")
         out.print(cats)
+
+
+# The radar's commands (profile, like, follow, digest, ...) register themselves on `main`.
+from paperradar import cli_radar  # noqa: E402, F401

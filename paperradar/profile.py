@@ -178,18 +178,24 @@ def normalise_author(name: str) -> str:
 def author_matches(wanted: str, candidate: str) -> bool:
     """Whether two author names are the same person as far as names tell: equal once
     normalised, or the same last name with compatible first names (an initial matches a
-    name that starts with it)."""
+    name that starts with it) and, when both give one, compatible middle names."""
     a, b = normalise_author(wanted).split(), normalise_author(candidate).split()
     if not a or not b:
         return False
     if a == b:
         return True
-    if a[-1] != b[-1] or len(a[0]) == 0:
+    if a[-1] != b[-1]:
         return False
-    first_a, first_b = a[0], b[0]
-    if len(first_a) == 1 or len(first_b) == 1:
-        return first_a[0] == first_b[0]
-    return first_a == first_b
+    if len(a) > 2 and len(b) > 2 and not _compatible(a[1], b[1]):
+        return False  # both give a middle name, and they differ
+    return _compatible(a[0], b[0])
+
+
+def _compatible(x: str, y: str) -> bool:
+    """Two given names agree: equal, or one is the other's initial."""
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    return x == y
 
 
 def papers_by_author(store: Store, author: str) -> list[int]:

@@ -168,8 +168,6 @@ class Scorer:
         """Score candidates given their (normalised) vectors and texts."""
         cfg = self.config
         n = len(texts)
-        sims = np.asarray(vectors, dtype=np.float32) @ self.vectors.T  # (n, anchors)
-        k = min(cfg.k_nearest, sims.shape[1])
         if n == 0:
             empty = np.zeros(0)
             return Scored(
@@ -182,6 +180,8 @@ class Scorer:
                 np.zeros((0, 0), np.int64),
                 np.zeros((0, 0), np.float32),
             )
+        sims = np.asarray(vectors, dtype=np.float32) @ self.vectors.T  # (n, anchors)
+        k = min(cfg.k_nearest, sims.shape[1])
         top = -np.partition(-sims, k - 1, axis=1)[:, :k]
         similarity = top.mean(axis=1).astype(np.float64)
         m = min(cfg.neighbours, sims.shape[1])

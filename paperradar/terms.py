@@ -14,6 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+#: a term in more than this share of the documents explains nothing ("model", "data")
+COMMON = 0.08
+
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 _STOP_TEXT = """
@@ -112,11 +115,13 @@ class TermProfile:
         return dot / math.sqrt(norm_sq) if norm_sq else 0.0
 
     def shared(self, terms: Sequence[str], limit: int = 5) -> list[str]:
-        """The profile terms a text shares, heaviest contribution first."""
+        """The profile terms a text shares, heaviest contribution first, leaving out terms
+        too common to explain anything (in more than ``COMMON`` of the documents)."""
         counts = Counter(terms)
+        floor = math.log((self.n_docs + 1) / (COMMON * self.n_docs + 1)) + 1.0
         contrib = {
             t: (1.0 + math.log(c)) * self.idf.get(t, self.default_idf) * self.vector[t]
             for t, c in counts.items()
-            if t in self.vector
+            if t in self.vector and self.idf.get(t, self.default_idf) > floor
         }
         return [t for t, _ in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]

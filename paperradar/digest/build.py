@@ -3,7 +3,8 @@
 Candidates are the papers listed (or, without a listing date, submitted) within the window's
 dates, inclusive. Papers an earlier digest of the same profile showed are left out, so a
 daily digest never repeats itself; building the digest of a window again replaces that
-window's earlier digest (a re-run shows the same papers, not the next ones).
+window's earlier digest in place (a re-run shows the same papers, not the next ones, and
+keeps the digest's id, so an email queued for it is not queued twice).
 """
 
 from __future__ import annotations
@@ -77,23 +78,28 @@ def make_digest(
 
 
 def _record(store: Store, profile_id: int, digest: Digest) -> int:
+    """Store the digest and what it showed; the same window's digest is updated in place
+    (same id, so an email already queued for it is not queued again)."""
+    window = (profile_id, digest.start.isoformat(), digest.end.isoformat())
     with store.transaction():
-        store.conn.execute(
-            "DELETE FROM digests WHERE profile_id = ? AND window_start = ? AND window_end = ?",
-            (profile_id, digest.start.isoformat(), digest.end.isoformat()),
+        found = store.query(
+            "SELECT id FROM digests WHERE profile_id = ? AND window_start = ? AND window_end = ?",
+            window,
         )
-        cursor = store.conn.execute(
-            "INSERT INTO digests (profile_id, created, window_start, window_end, candidates) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                profile_id,
-                digest.created.isoformat(),
-                digest.start.isoformat(),
-                digest.end.isoformat(),
-                digest.candidates,
-            ),
-        )
-        digest_id = int(cursor.lastrowid or 0)
+        if found:
+            digest_id = int(found[0]["id"])
+            store.conn.execute(
+                "UPDATE digests SET created = ?, candidates = ? WHERE id = ?",
+                (digest.created.isoformat(), digest.candidates, digest_id),
+            )
+            store.conn.execute("DELETE FROM digest_items WHERE digest_id = ?", (digest_id,))
+        else:
+            cursor = store.conn.execute(
+                "INSERT INTO digests (profile_id, window_start, window_end, created, candidates) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (*window, digest.created.isoformat(), digest.candidates),
+            )
+            digest_id = int(cursor.lastrowid or 0)
         store.conn.executemany(
             "INSERT INTO digest_items (digest_id, rank, paper_id, score, why) "
             "VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,178 @@
+"""Digest benchmark: one profile's digest over ~5,000 already embedded papers.
+
+A store of all of arxiv-cs-daily (74,728 papers) is built once under ``--work``, every paper
+given a 384-dimensional vector by the fake embedder (hashed words: what the vectors mean
+does not change what ranking costs; embedding itself is benchmarks/embed.py's subject). The
+profile is the researcher of seeds 000/001 (14 papers). The window is the run of consecutive
+listing days, newest first, that first reaches ``--candidates`` papers (one arXiv CS day has
+up to ~1,500 papers in this data set, so ~5,000 takes a few days).
+
+Timed, 5 times after a warm-up (the warm-up embeds the profile's papers and loads caches):
+``make_digest`` (candidates, ranking with explanations, MMR, recording) with no feedback, and
+again after 10 likes and 10 dislikes (the feedback classifier trains on each call), plus the
+same digest from a fresh process (``paperradar digest --json``) for the wall time a user
+waits. Target: <= 1 s for the library call. Results go to benchmarks/results/digest.json.
+
+    python benchmarks/digest.py [--data PATH] [--work DIR] [--candidates 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _machine import describe_machine
+
+from paperradar import Store, ingest_files
+from paperradar.digest import DigestOptions, candidate_ids, make_digest
+from paperradar.embedding import FakeEmbedder
+from paperradar.indexer import embed_missing
+from paperradar.profile import add_files, create_profile, profile_names, record_feedback
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
+DEFAULT_WORK = Path("/tmp/paperradar-bench/digest")
+RESULTS = ROOT / "benchmarks" / "results" / "digest.json"
+SEEDS = sorted((ROOT / "data" / "seeds").glob("00[01]_*.txt"))
+TARGET_S = 1.0
+RUNS = 5
+
+
+def build(home: Path, data: Path, embedder: FakeEmbedder) -> dict[str, Any]:
+    ready = home / "ready.json"
+    if ready.exists():
+        return {**json.loads(ready.read_text(encoding="utf-8")), "cached": True}
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.glob("paperradar.db*"):
+        stale.unlink()
+    store = Store.open(home)
+    started = time.perf_counter()
+    ingest_files(store, [data])
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    embed_missing(store, embedder, chunk=4096)
+    embed_s = time.perf_counter() - started
+    info = {"papers": store.count(), "ingest_s": round(ingest_s, 1), "embed_s": round(embed_s, 1)}
+    store.close()
+    ready.write_text(json.dumps(info), encoding="utf-8")
+    return {**info, "cached": False}
+
+
+def window(store: Store, wanted: int) -> tuple[dt.date, dt.date, int]:
+    days = store.query(
+        "SELECT listed AS d, count(*) AS n FROM papers WHERE listed IS NOT NULL "
+        "GROUP BY listed ORDER BY listed DESC"
+    )
+    total = 0
+    start = end = dt.date.fromisoformat(days[0]["d"])
+    for row in days:
+        total += int(row["n"])
+        start = dt.date.fromisoformat(row["d"])
+        if total >= wanted:
+            break
+    return start, end, total
+
+
+def timed(call: Any) -> dict[str, float]:
+    call()  # warm-up
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+        "runs": RUNS,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--candidates", type=int, default=5000)
+    args = parser.parse_args()
+    if not args.data.exists():
+        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+        return 2
+    embedder = FakeEmbedder(dim=384)
+    home: Path = args.work / "home"
+    setup = build(home, args.data, embedder)
+    print(f"store: {setup}", flush=True)
+    store = Store.open(home)
+    if "researcher" not in profile_names(store):
+        create_profile(store, "researcher")
+        add_files(store, "researcher", SEEDS)
+    start, end, n = window(store, args.candidates)
+    print(f"window {start} .. {end}: {n:,} candidates", flush=True)
+    options = DigestOptions(start=start, end=end, top=20)
+    results: dict[str, Any] = {
+        "machine": describe_machine(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "setup": setup,
+        "window": {"start": start.isoformat(), "end": end.isoformat(), "candidates": n},
+        "target_s": TARGET_S,
+    }
+
+    def digest() -> None:
+        made = make_digest(store, "researcher", embedder, options)
+        assert len(made.entries) >= 20
+
+    results["digest"] = timed(digest)
+    print(f"digest, no feedback: {results['digest']}", flush=True)
+    ids = candidate_ids(store, start, end)
+    likes = [
+        str(r["pid"])
+        for r in store.query(
+            "SELECT pid FROM papers WHERE id IN (SELECT value FROM json_each(?)) LIMIT 20",
+            (json.dumps(ids[:20]),),
+        )
+    ]
+    record_feedback(store, "researcher", likes[:10], "like")
+    record_feedback(store, "researcher", likes[10:20], "dislike")
+    results["digest_with_feedback"] = timed(digest)
+    print(f"digest, 10 likes + 10 dislikes: {results['digest_with_feedback']}", flush=True)
+    store.close()
+    env = {**os.environ, "PAPERRADAR_EMBEDDER": "fake"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "paperradar",
+        "--home",
+        str(home),
+        "digest",
+        "--profile",
+        "researcher",
+        "--since",
+        start.isoformat(),
+        "--until",
+        end.isoformat(),
+        "--json",
+    ]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT)
+    results["cli_wall_s"] = round(time.perf_counter() - started, 2)
+    print(f"`paperradar digest --json` in a fresh process: {results['cli_wall_s']} s")
+    best = results["digest_with_feedback"]["median_s"]
+    results["meets_target"] = max(results["digest"]["median_s"], best) <= TARGET_S
+    print(
+        f"\nDigest over {n:,} papers: {results['digest']['median_s']} s without feedback, "
+        f"{best} s with 20 feedback actions (target <= {TARGET_S} s): "
+        + ("met" if results["meets_target"] else "NOT met")
+    )
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -553,3 +553,106 @@ def trending(
 def _newest_sighting(store: Store) -> str | None:
     row = store.query("SELECT max(seen_on) AS d FROM sightings")[0]
     return str(row["d"]) if row["d"] else None
+
+
+# --------------------------------------------------------------------------- affinity
+
+
+@main.command()
+@click.option(
+    "--reviewers",
+    "reviewers_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder of ~Reviewer_Id.jsonl files (OpenReview expertise format).",
+)
+@click.option(
+    "--submissions",
+    "submissions_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Submissions: a JSON object id -> note, a JSON list, or JSON Lines.",
+)
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV to write."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handle_errors
+def affinity(
+    ctx: click.Context,
+    reviewers_dir: Path,
+    submissions_file: Path,
+    out_path: Path,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Reviewer-paper affinity: one `submission_id,reviewer_id,score` row per pair (no
+    header), each reviewer scored like a profile whose own papers are their publications.
+    Texts are embedded once and cached in the store, so a re-run embeds nothing."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from paperradar.affinity import compute_affinity, write_scores
+
+    embedder = default_embedder()
+    with _store(ctx) as store:
+        if quiet or as_json or not err.is_terminal:
+            report = compute_affinity(reviewers_dir, submissions_file, embedder, store=store)
+        else:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                tasks: dict[str, object] = {}
+
+                def progress(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        label = "embed texts" if stage == "embed" else "score reviewers"
+                        tasks[stage] = bar.add_task(label, total=total)
+                    bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+                report = compute_affinity(
+                    reviewers_dir, submissions_file, embedder, store=store, progress=progress
+                )
+    rows = write_scores(report.rows(), out_path)
+    summary = {
+        "pairs": rows,
+        "reviewers": len(report.reviewer_ids),
+        "submissions": len(report.submission_ids),
+        "reviewers_without_papers": report.reviewers_without_papers,
+        "skipped_papers": report.skipped_papers,
+        "skipped_submissions": report.skipped_submissions,
+        "texts": report.texts,
+        "embedded": report.embedded,
+        "embed_seconds": round(report.embed_seconds, 2),
+        "score_seconds": round(report.score_seconds, 2),
+        "out": str(out_path.resolve()),
+    }
+    if as_json:
+        _emit_json(summary)
+        return
+    out.print(
+        f"wrote {rows:,} scores ({summary['reviewers']} reviewers x {summary['submissions']} "
+        f"submissions) to {summary['out']}; embedded {report.embedded:,} of {report.texts:,} "
+        f"texts in {summary['embed_seconds']} s, scored in {summary['score_seconds']} s",
+        markup=False,
+    )
+    if report.reviewers_without_papers:
+        err.print(
+            f"note: no usable papers, no rows: {', '.join(report.reviewers_without_papers)}",
+            markup=False,
+        )
+    skipped = report.skipped_papers + len(report.skipped_submissions)
+    if skipped:
+        err.print(f"note: skipped {skipped} papers with neither title nor abstract", markup=False)

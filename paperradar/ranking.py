@@ -36,7 +36,7 @@ from paperradar.models import Neighbour, Paper, Profile, Ranked, Why
 from paperradar.profile import author_matches, rule_key
 from paperradar.store import Store
 from paperradar.store.vectors import vectors_for
-from paperradar.terms import TermProfile, tokens
+from paperradar.terms import Candidates, TermProfile, tokens
 
 Matrix = npt.NDArray[np.float32]
 
@@ -164,8 +164,12 @@ class Scorer:
 
     # -- scoring
 
-    def score(self, vectors: Matrix, texts: Sequence[Text]) -> Scored:
-        """Score candidates given their (normalised) vectors and texts."""
+    def score(
+        self, vectors: Matrix, texts: Sequence[Text], candidates: Candidates | None = None
+    ) -> Scored:
+        """Score candidates given their (normalised) vectors and texts; ``candidates``, when
+        given, are their terms (``Candidates(tokens(t.body) for t in texts)``), so callers
+        scoring the same texts for many profiles tokenise and count them once."""
         cfg = self.config
         n = len(texts)
         if n == 0:
@@ -190,9 +194,10 @@ class Scorer:
         order = np.argsort(-picked, axis=1, kind="stable")
         nearest = np.take_along_axis(part, order, axis=1).astype(np.int64)
         nearest_sim = np.take_along_axis(picked, order, axis=1)
-        candidate_terms = [tokens(t.body) for t in texts]
-        self.terms = TermProfile(self.anchor_texts, candidate_terms)
-        keywords = np.array([self.terms.score(t) for t in candidate_terms], dtype=np.float64)
+        if candidates is None:
+            candidates = Candidates(tokens(t.body) for t in texts)
+        self.terms = TermProfile(self.anchor_texts, candidates)
+        keywords = self.terms.score_all()
         base = (1.0 - cfg.keyword_weight) * similarity + cfg.keyword_weight * keywords
         feedback = np.zeros(n)
         if self.classifier is not None and n > 1:
@@ -203,7 +208,7 @@ class Scorer:
                 feedback = weight * float(base.std()) * (decision - decision.mean()) / spread
         rules = [self.followed(t) for t in texts]
         follow = np.array([cfg.follow_boost if r else 0.0 for r in rules])
-        self._candidate_terms = candidate_terms
+        self._candidate_terms = candidates.terms
         return Scored(
             base + feedback + follow,
             similarity,

@@ -12,10 +12,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 #: a term in more than this share of the documents explains nothing ("model", "data")
 COMMON = 0.08
+#: ... judged only among at least this many documents
+COMMON_MIN_DOCS = 200
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -58,11 +63,42 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _weights(counts: Counter[str], idf: dict[str, float], default_idf: float) -> dict[str, float]:
-    """Log-scaled TF times IDF, L2-normalised."""
-    vec = {t: (1.0 + math.log(c)) * idf.get(t, default_idf) for t, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items()}
+class Candidates:
+    """The terms of the texts being ranked, tokenised and counted once: the background of
+    every :class:`TermProfile` built against them, and what :meth:`TermProfile.score_all`
+    scores. Many profiles scoring the same texts (reviewer affinity) share one."""
+
+    def __init__(self, terms: Iterable[Sequence[str]]) -> None:
+        self.terms = [list(t) for t in terms]
+        self.vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for i, doc in enumerate(self.terms):
+            for t, c in Counter(doc).items():
+                rows.append(i)
+                cols.append(self.vocab.setdefault(t, len(self.vocab)))
+                data.append(1.0 + math.log(c))
+        self._rows = np.array(rows, dtype=np.int64)
+        self._cols = np.array(cols, dtype=np.int64)
+        self._tf = np.array(data, dtype=np.float64)  # log-scaled count of (text, term)
+        self.df = np.bincount(self._cols, minlength=len(self.vocab))
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return iter(self.terms)
+
+    def df_of(self, term: str) -> int:
+        i = self.vocab.get(term)
+        return 0 if i is None else int(self.df[i])
+
+    def row_sums(self, per_term: npt.NDArray[np.float64], power: int) -> npt.NDArray[np.float64]:
+        """For each text, the sum over its terms of ``tf ** power * per_term[term]``."""
+        weights = self._tf**power * per_term[self._cols]
+        sums = np.bincount(self._rows, weights=weights, minlength=len(self.terms))
+        return np.asarray(sums, dtype=np.float64)
 
 
 class TermProfile:
@@ -76,25 +112,44 @@ class TermProfile:
         self, texts: Sequence[str], background: Iterable[Sequence[str]], size: int = 64
     ) -> None:
         docs = [tokens(t) for t in texts]
-        df: Counter[str] = Counter()
-        n = 0
-        for terms in background:
-            df.update(set(terms))
-            n += 1
+        own: Counter[str] = Counter()
         for terms in docs:
-            df.update(set(terms))
-            n += 1
+            own.update(set(terms))
+        self.own_df = own
+        self.background = background if isinstance(background, Candidates) else None
+        background_df: Callable[[str], int]
+        if isinstance(background, Candidates):
+            n = len(background) + len(docs)
+            background_df = background.df_of
+        else:
+            counted: Counter[str] = Counter()
+            n = len(docs)
+            for other in background:
+                counted.update(set(other))
+                n += 1
+            background_df = counted.__getitem__
+        self._df_of: Callable[[str], int] = lambda t: background_df(t) + own[t]
         self.n_docs = n
-        self.idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
         self.default_idf = math.log(n + 1) + 1.0
         total: dict[str, float] = {}
         for terms in docs:
             if terms:
-                for t, w in _weights(Counter(terms), self.idf, self.default_idf).items():
+                for t, w in self._weights(Counter(terms)).items():
                     total[t] = total.get(t, 0.0) + w
         top = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:size])
         norm = math.sqrt(sum(v * v for v in top.values())) or 1.0
         self.vector = {t: v / norm for t, v in top.items()}
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency over the background and the profile's own texts (a
+        term in neither gets ``default_idf``)."""
+        return math.log((self.n_docs + 1) / (self._df_of(term) + 1)) + 1.0
+
+    def _weights(self, counts: Counter[str]) -> dict[str, float]:
+        """Log-scaled TF times IDF, L2-normalised."""
+        vec = {t: (1.0 + math.log(c)) * self.idf(t) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
 
     def __bool__(self) -> bool:
         return bool(self.vector)
@@ -107,21 +162,51 @@ class TermProfile:
         norm_sq = 0.0
         dot = 0.0
         for t, c in counts.items():
-            w = (1.0 + math.log(c)) * self.idf.get(t, self.default_idf)
+            w = (1.0 + math.log(c)) * self.idf(t)
             norm_sq += w * w
             p = self.vector.get(t)
             if p is not None:
                 dot += w * p
         return dot / math.sqrt(norm_sq) if norm_sq else 0.0
 
+    def score_all(self) -> npt.NDArray[np.float64]:
+        """:meth:`score` of every text of the background (which must be
+        :class:`Candidates`), vectorised: equal to scoring them one by one, up to float
+        rounding."""
+        bg = self.background
+        if bg is None:
+            raise TypeError("score_all needs a Candidates background")
+        out = np.zeros(len(bg))
+        if not self.vector or not len(bg):
+            return out
+        df = bg.df.astype(np.float64)
+        profile = np.zeros(len(bg.vocab))
+        for t, c in self.own_df.items():
+            i = bg.vocab.get(t)
+            if i is not None:
+                df[i] += c
+        for t, p in self.vector.items():
+            i = bg.vocab.get(t)
+            if i is not None:
+                profile[i] = p
+        idf = np.log((self.n_docs + 1) / (df + 1.0)) + 1.0
+        norm_sq = bg.row_sums(idf * idf, power=2)
+        dot = bg.row_sums(idf * profile, power=1)
+        nonzero = norm_sq > 0
+        out[nonzero] = dot[nonzero] / np.sqrt(norm_sq[nonzero])
+        return out
+
     def shared(self, terms: Sequence[str], limit: int = 5) -> list[str]:
         """The profile terms a text shares, heaviest contribution first, leaving out terms
-        too common to explain anything (in more than ``COMMON`` of the documents)."""
+        too common to explain anything (in more than ``COMMON`` of at least
+        ``COMMON_MIN_DOCS`` documents)."""
         counts = Counter(terms)
-        floor = math.log((self.n_docs + 1) / (COMMON * self.n_docs + 1)) + 1.0
+        floor = 0.0  # too few documents to call a term common
+        if self.n_docs >= COMMON_MIN_DOCS:
+            floor = math.log((self.n_docs + 1) / (COMMON * self.n_docs + 1)) + 1.0
         contrib = {
-            t: (1.0 + math.log(c)) * self.idf.get(t, self.default_idf) * self.vector[t]
+            t: (1.0 + math.log(c)) * self.idf(t) * self.vector[t]
             for t, c in counts.items()
-            if t in self.vector and self.idf.get(t, self.default_idf) > floor
+            if t in self.vector and self.idf(t) > floor
         }
         return [t for t, _ in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]

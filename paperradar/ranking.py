@@ -8,7 +8,9 @@ The model (docs/ranking.md has the measurements behind the defaults):
   candidate belongs to (a plain mean blurs topics together), and one stray paper cannot lift
   a candidate alone (as a plain max lets it);
 - **keywords**: cosine between the candidate's TF-IDF vector and the profile's most
-  distinctive terms (terms.py), weighted ``keyword_weight`` against similarity;
+  distinctive terms (terms.py), weighted ``keyword_weight`` against similarity; with more
+  than ``keyword_shortlist`` candidates, only that many (the most similar, and any followed)
+  are tokenised and scored, the rest get 0 (tokenising is the ranking's costliest step);
 - **feedback**: with likes or dislikes, a logistic regression on embeddings (positives: own
   and liked papers; negatives: disliked papers and a random background sample of the store)
   whose standardised decision value is added in units of the content score's spread, with a
@@ -52,6 +54,7 @@ class RankingConfig:
     background: int = 500
     neighbours: int = 3
     terms: int = 4
+    keyword_shortlist: int = 2000
 
 
 @dataclass(slots=True)
@@ -194,10 +197,26 @@ class Scorer:
         order = np.argsort(-picked, axis=1, kind="stable")
         nearest = np.take_along_axis(part, order, axis=1).astype(np.int64)
         nearest_sim = np.take_along_axis(picked, order, axis=1)
+        rules = [self.followed(t) for t in texts]
+        follow = np.array([cfg.follow_boost if r else 0.0 for r in rules])
+        keywords = np.zeros(n)
         if candidates is None:
-            candidates = Candidates(tokens(t.body) for t in texts)
-        self.terms = TermProfile(self.anchor_texts, candidates)
-        keywords = self.terms.score_all()
+            short = np.arange(n)
+            if n > cfg.keyword_shortlist:  # keywords re-rank the most similar (and followed)
+                short = np.sort(
+                    np.argpartition(-(similarity + follow), cfg.keyword_shortlist - 1)[
+                        : cfg.keyword_shortlist
+                    ]
+                )
+            candidates = Candidates(tokens(texts[i].body) for i in short.tolist())
+            self.terms = TermProfile(self.anchor_texts, candidates)
+            keywords[short] = self.terms.score_all()
+            self._terms_of = dict(zip(short.tolist(), candidates.terms, strict=True))
+        else:
+            self.terms = TermProfile(self.anchor_texts, candidates)
+            keywords = self.terms.score_all()
+            self._terms_of = dict(enumerate(candidates.terms))
+        self._texts = texts
         base = (1.0 - cfg.keyword_weight) * similarity + cfg.keyword_weight * keywords
         feedback = np.zeros(n)
         if self.classifier is not None and n > 1:
@@ -206,9 +225,6 @@ class Scorer:
             if spread > 0:
                 weight = self.n_feedback / (self.n_feedback + cfg.feedback_half)
                 feedback = weight * float(base.std()) * (decision - decision.mean()) / spread
-        rules = [self.followed(t) for t in texts]
-        follow = np.array([cfg.follow_boost if r else 0.0 for r in rules])
-        self._candidate_terms = candidates.terms
         return Scored(
             base + feedback + follow,
             similarity,
@@ -232,7 +248,10 @@ class Scorer:
             )
             for a, s in zip(scored.nearest[i], scored.nearest_sim[i], strict=True)
         ]
-        terms = self.terms.shared(self._candidate_terms[i], self.config.terms)
+        own = self._terms_of.get(i)
+        terms = self.terms.shared(
+            own if own is not None else tokens(self._texts[i].body), self.config.terms
+        )
         return Why(neighbours=neighbours, terms=terms, rule=scored.rule[i])
 
 
@@ -358,10 +377,12 @@ def rank(
     candidates: Sequence[int],
     config: RankingConfig | None = None,
     scorer: Scorer | None = None,
+    keep: int | None = None,
 ) -> tuple[list[Ranked], Matrix]:
     """Every candidate (store row ids) that is not muted, not one of the profile's own
     papers and not disliked, scored and explained, best first; and their vectors (rows
-    aligned with the result) for diversity."""
+    aligned with the result) for diversity. With ``keep``, only the best ``keep`` and the
+    followed papers are loaded, explained and returned (a digest needs no more)."""
     scorer = scorer or scorer_for(store, profile, embedder, config)
     skip = set(profile.papers) | set(profile.disliked())
     ids = [i for i in dict.fromkeys(candidates) if i not in skip]
@@ -372,7 +393,12 @@ def rank(
     matrix = _matrix(vectors, ids)
     scored = scorer.score(matrix, [texts[i] for i in ids])
     order = np.argsort(-scored.score, kind="stable")
-    papers = {p_id: p for p_id, p in zip(ids, _load(store, ids), strict=True)}
+    if keep is not None:
+        followed = scored.follow[order] > 0
+        followed[:keep] = True
+        order = order[followed]
+    chosen = [ids[i] for i in order.tolist()]
+    papers = {p_id: p for p_id, p in zip(chosen, _load(store, chosen), strict=True)}
     out = []
     for i in order.tolist():
         out.append(

@@ -72,12 +72,14 @@ def parse_since(text: str, today: dt.date | None = None, option: str = "--since"
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
-    if filters.since:
-        clauses.append("coalesce(p.listed, p.submitted) >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until:
-        clauses.append("coalesce(p.listed, p.submitted) <= ?")
-        params.append(filters.until.isoformat())
+    if filters.since or filters.until:
+        # coalesce(listed, submitted) in range, written so each side can use its index
+        low = filters.since.isoformat() if filters.since else ""
+        high = filters.until.isoformat() if filters.until else "9999-12-31"
+        clauses.append(
+            "(p.listed BETWEEN ? AND ? OR (p.listed IS NULL AND p.submitted BETWEEN ? AND ?))"
+        )
+        params.extend([low, high, low, high])
     if filters.category:
         clauses.append(
             "EXISTS (SELECT 1 FROM json_each(p.categories) c "

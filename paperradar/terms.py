@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -53,14 +54,26 @@ def fold(word: str) -> str:
     return word
 
 
+#: word -> its term ("" for a stop word or a short one); words repeat across abstracts, so
+#: each is judged once per process (cleared when it grows past _TERMS_MAX)
+_TERMS: dict[str, str] = {}
+_TERMS_MAX = 500_000
+
+
+def _term(word: str) -> str:
+    return "" if len(word) < 3 or word in STOPWORDS else fold(word)
+
+
 def tokens(text: str) -> list[str]:
     """The terms of a text, in order (see the module doc)."""
-    out = []
-    for word in _WORD.findall(text.lower()):
-        if len(word) < 3 or word in STOPWORDS:
-            continue
-        out.append(fold(word))
-    return out
+    words = _WORD.findall(text.lower())
+    missing = [w for w in set(words) if w not in _TERMS]
+    if missing:
+        if len(_TERMS) + len(missing) > _TERMS_MAX:
+            _TERMS.clear()
+            missing = list(set(words))
+        _TERMS.update(zip(missing, map(_term, missing), strict=True))
+    return [t for t in map(_TERMS.__getitem__, words) if t]
 
 
 class Candidates:
@@ -70,18 +83,21 @@ class Candidates:
 
     def __init__(self, terms: Iterable[Sequence[str]]) -> None:
         self.terms = [list(t) for t in terms]
-        self.vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        data: list[float] = []
-        for i, doc in enumerate(self.terms):
-            for t, c in Counter(doc).items():
-                rows.append(i)
-                cols.append(self.vocab.setdefault(t, len(self.vocab)))
-                data.append(1.0 + math.log(c))
-        self._rows = np.array(rows, dtype=np.int64)
-        self._cols = np.array(cols, dtype=np.int64)
-        self._tf = np.array(data, dtype=np.float64)  # log-scaled count of (text, term)
+        self.vocab: dict[str, int] = {
+            t: i for i, t in enumerate(sorted(set(chain.from_iterable(self.terms))))
+        }
+        lengths = np.fromiter(map(len, self.terms), dtype=np.int64, count=len(self.terms))
+        ids = np.fromiter(
+            map(self.vocab.__getitem__, chain.from_iterable(self.terms)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        docs = np.repeat(np.arange(len(self.terms), dtype=np.int64), lengths)
+        width = max(len(self.vocab), 1)
+        pairs, counts = np.unique(docs * width + ids, return_counts=True)
+        self._rows = pairs // width
+        self._cols = pairs % width
+        self._tf = 1.0 + np.log(counts)  # log-scaled count of (text, term)
         self.df = np.bincount(self._cols, minlength=len(self.vocab))
 
     def __len__(self) -> int:

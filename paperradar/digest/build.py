@@ -21,6 +21,9 @@ from paperradar.ranking import RankingConfig, diversify, rank
 from paperradar.search import Filters, filter_sql
 from paperradar.store import Store
 
+#: diversity picks from the best POOL x top papers (see ranking.diversify)
+POOL = 4
+
 
 @dataclass(frozen=True, slots=True)
 class DigestOptions:
@@ -62,14 +65,16 @@ def make_digest(
     profile = load_profile(store, profile_name)
     seen = shown_before(store, profile.id, options.start, options.end)
     candidates = [i for i in candidate_ids(store, options.start, options.end) if i not in seen]
-    ranked, vectors = rank(store, profile, embedder, candidates, options.config)
+    ranked, vectors = rank(
+        store, profile, embedder, candidates, options.config, keep=POOL * options.top
+    )
     entries = diversify(ranked, vectors, options.top, options.diversity)
     digest = Digest(
         profile=profile.name,
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
         start=options.start,
         end=options.end,
-        candidates=len(ranked),
+        candidates=len(candidates),
         entries=entries,
     )
     if options.record:

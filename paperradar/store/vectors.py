@@ -83,11 +83,12 @@ def load_matrix(
 
 def vectors_for(store: Store, model: str, row_ids: list[int]) -> dict[int, npt.NDArray[np.float32]]:
     """The vectors of some papers (those that have one)."""
+    # CROSS JOIN fixes the order: the ids, then each paper by rowid, then its vector by key
+    # (left to itself, SQLite may walk every vector of the model instead)
     rows = store.query(
-        "SELECT p.id, v.vector FROM papers p JOIN vectors v "
-        "ON v.model = ? AND v.content_hash = p.content_hash "
-        "WHERE p.id IN (SELECT value FROM json_each(?))",
-        (model, "[" + ",".join(str(i) for i in row_ids) + "]"),
+        "SELECT p.id, v.vector FROM json_each(?) j CROSS JOIN papers p ON p.id = j.value "
+        "CROSS JOIN vectors v ON v.model = ? AND v.content_hash = p.content_hash",
+        ("[" + ",".join(str(int(i)) for i in row_ids) + "]", model),
     )
     return {
         r["id"]: np.frombuffer(r["vector"], dtype=VECTOR_DTYPE).astype(np.float32) for r in rows

@@ -27,7 +27,12 @@ from paperradar.store.merge import abstracts_match
 from paperradar.store.vectors import load_matrix, vectors_for
 from paperradar.vectors import DEFAULT_HNSW_THRESHOLD, VectorIndex, build_index
 
-#: Reciprocal-rank-fusion constant (Cormack et al. 2009) and how deep each list is fused.
+#: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.
+#: 2009; see fuse_ranks) with this constant, each ranking taken FUSION_DEPTH deep (or the
+#: limit, if that is larger). benchmarks/fusion.py measured the alternatives (other k and
+#: depths, weighted RRF, convex combinations of normalised bm25 and cosine) on CSFCube text
+#: queries and on name lookups: none beat k = 60, depth 100 on CSFCube without making named
+#: papers harder to find (docs/search.md, "Why reciprocal rank").
 RRF_K = 60
 FUSION_DEPTH = 100
 MODES = ("keyword", "semantic", "hybrid")
@@ -119,10 +124,25 @@ def semantic_search(
     return hits_for(store, _nearest(store, embedder, vector, limit, filters))
 
 
+def fuse_ranks(
+    rankings: Sequence[Sequence[tuple[int, float]]], k: float = RRF_K
+) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion of ``(row id, score)`` rankings, each best first: a paper
+    scores the sum of ``1 / (k + rank)`` over the rankings it is in (rank 1 = first), and
+    the papers come best first. Only ranks count, not the rankings' own scores. Equal sums
+    keep the order in which papers are first met (the first ranking, then the next)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (row_id, _) in enumerate(ranking, start=1):
+            fused[row_id] = fused.get(row_id, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
 def hybrid_search(
     store: Store, query: str, embedder: Embedder, limit: int = 20, filters: Filters | None = None
 ) -> list[Hit]:
-    """Keyword and semantic rankings fused by reciprocal rank (score = fused RRF score)."""
+    """Keyword and semantic rankings, each ``max(FUSION_DEPTH, limit)`` deep, fused by
+    :func:`fuse_ranks` (score = the fused RRF score)."""
     if not query.strip():
         raise UsageError("the query is empty")
     depth = max(FUSION_DEPTH, limit)
@@ -132,12 +152,7 @@ def hybrid_search(
         keyword = []
     vector = embedder.embed([query])[0]
     semantic = _nearest(store, embedder, vector, depth, filters)
-    fused: dict[int, float] = {}
-    for ranking in (keyword, semantic):
-        for rank, (row_id, _) in enumerate(ranking, start=1):
-            fused[row_id] = fused.get(row_id, 0.0) + 1.0 / (RRF_K + rank)
-    best = sorted(fused.items(), key=lambda item: -item[1])[:limit]
-    return hits_for(store, best)
+    return hits_for(store, fuse_ranks((keyword, semantic))[:limit])
 
 
 def search(

@@ -12,8 +12,18 @@ from paperradar import Store, UsageError, ingest_files
 from paperradar.embedding import FakeEmbedder
 from paperradar.indexer import embed_missing
 from paperradar.models import Paper
-from paperradar.search import Filters
-from paperradar.semantic import has_vectors, hybrid_search, search, semantic_search, similar
+from paperradar.search import Filters, keyword_ranking
+from paperradar.semantic import (
+    FUSION_DEPTH,
+    RRF_K,
+    fuse_ranks,
+    has_vectors,
+    hybrid_search,
+    search,
+    semantic_search,
+    similar,
+    vector_index,
+)
 from paperradar.store.vectors import count_pending, load_matrix
 
 SLICE = (
@@ -98,6 +108,52 @@ def test_hybrid_fuses_both_rankings(embedded: tuple[Store, FakeEmbedder]) -> Non
     assert search(store, "multimodal concept bottleneck", "keyword", embedder, 5)[0].paper.id == (
         "arxiv:2606.19882"
     )
+
+
+KEYWORD = [(10, 9.5), (11, 7.0), (12, 6.1), (20, 2.0)]  # bm25: ignored, only ranks count
+SEMANTIC = [(13, 0.9), (14, 0.8), (15, 0.7), (20, 0.6)]  # cosine: the same
+
+
+def same(fused: list[tuple[int, float]], expected: list[tuple[int, float]]) -> bool:
+    """The same ids in the same order, with the same scores up to rounding."""
+    return [r for r, _ in fused] == [r for r, _ in expected] and [
+        s for _, s in fused
+    ] == pytest.approx([s for _, s in expected])
+
+
+def test_reciprocal_rank_fusion_by_hand() -> None:
+    # k = 60: 20 is 4th in both (2/64); 10 and 13 are 1st in one (1/61), 10 first met
+    by_60 = [(20, 2 / 64), (10, 1 / 61), (13, 1 / 61), (11, 1 / 62), (14, 1 / 62)]
+    assert same(fuse_ranks((KEYWORD, SEMANTIC)), [*by_60, (12, 1 / 63), (15, 1 / 63)])
+    # k = 1 favours the top of each list: 20 (1/5 + 1/5) falls behind 10 and 13 (1/2)
+    by_1 = [(10, 1 / 2), (13, 1 / 2), (20, 2 / 5), (11, 1 / 3), (14, 1 / 3)]
+    assert same(fuse_ranks((KEYWORD, SEMANTIC), k=1), [*by_1, (12, 1 / 4), (15, 1 / 4)])
+    # first in both lists: the highest score there is, 2 / (k + 1)
+    assert fuse_ranks(([(7, 1.0), (8, 0.5)], [(7, 0.3)]))[0] == (7, pytest.approx(2 / 61))
+
+
+def test_reciprocal_rank_fusion_of_one_or_no_ranking() -> None:
+    # no keyword ranking (a query with no words): the semantic ranking's order
+    assert same(fuse_ranks(([], [(5, 0.8), (6, 0.4)])), [(5, 1 / 61), (6, 1 / 62)])
+    assert fuse_ranks(([], [])) == []
+    assert fuse_ranks(()) == []
+
+
+def test_hybrid_search_fuses_the_two_rankings_to_the_fusion_depth(
+    embedded: tuple[Store, FakeEmbedder],
+) -> None:
+    store, embedder = embedded
+    query = "speculative decoding for language models"
+    keyword = keyword_ranking(store, query, FUSION_DEPTH)
+    semantic = vector_index(store, embedder.model_id).search(
+        embedder.embed([query])[0], FUSION_DEPTH
+    )[0]
+    assert keyword and len(semantic) == FUSION_DEPTH
+    hits = hybrid_search(store, query, embedder, 10)
+    fused = [(store.resolve(h.paper.id), h.score) for h in hits]
+    assert same(fused, fuse_ranks((keyword, semantic), k=RRF_K)[:10])
+    assert all(0.0 < h.score <= 2 / (RRF_K + 1) for h in hits)
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_similar_never_returns_the_paper_or_its_duplicates(tmp_path: Path) -> None:

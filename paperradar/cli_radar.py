@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -26,8 +27,11 @@ from paperradar.codec import paper_to_dict
 from paperradar.config import resolve_home
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.embedding import default_embedder
-from paperradar.errors import UsageError
+from paperradar.errors import PaperRadarError, UsageError
 from paperradar.models import Digest
+
+if TYPE_CHECKING:
+    from paperradar.digest.mail import SmtpSettings
 from paperradar.profile import (
     add_author,
     add_files,
@@ -189,7 +193,7 @@ def profile_add(
     if not (files or ids or author):
         raise UsageError("give FILES, --id ID or --author NAME")
     added = already = 0
-    with _store(ctx) as store:
+    with _store(ctx) as store, store.transaction():  # files, ids and author: all or nothing
         load_profile(store, name)  # an unknown profile fails before anything is ingested
         reports = []
         if files:
@@ -261,10 +265,18 @@ _feedback_command("clear", "Forget a like or dislike of papers (by id).")
 # --------------------------------------------------------------------------- rules
 
 
-def _rule_command(verb: str, kinds: dict[str, str], remove: bool) -> None:
-    options = {k: v for k, v in kinds.items()}
+_RULE_HELP = {
+    "follow": "Follow authors or keywords: their papers are boosted and always shown.",
+    "unfollow": "Stop following authors or keywords.",
+    "mute": "Mute keywords or categories: their papers are never shown.",
+    "unmute": "Stop muting keywords or categories.",
+}
 
-    @main.command(verb)
+
+def _rule_command(verb: str, kinds: dict[str, str], remove: bool) -> None:
+    options = dict(kinds)
+
+    @main.command(verb, help=_RULE_HELP[verb])
     @click.option("--author", multiple=True, help="An author name (repeatable).")
     @click.option("--keyword", multiple=True, help="A keyword or phrase (repeatable).")
     @click.option("--category", multiple=True, help="An arXiv category or archive (repeatable).")
@@ -285,20 +297,13 @@ def _rule_command(verb: str, kinds: dict[str, str], remove: bool) -> None:
         if not any(given.values()):
             raise UsageError(f"{verb}: give {' or '.join('--' + k for k in options)}")
         changed = 0
-        with _store(ctx) as store:
+        with _store(ctx) as store, store.transaction():  # all the rules or none
             name = _profile(store, name)
             for option, kind in options.items():
                 for value in given[option]:
                     action = remove_rule if remove else add_rule
                     changed += action(store, name, kind, value)
         out.print(f"{verb}: {changed} rule{'s' if changed != 1 else ''} changed ({name})")
-
-    command.__doc__ = {
-        "follow": "Follow authors or keywords: their papers are boosted and always shown.",
-        "unfollow": "Stop following authors or keywords.",
-        "mute": "Mute keywords or categories: their papers are never shown.",
-        "unmute": "Stop muting keywords or categories.",
-    }[verb]
 
 
 _FOLLOW = {"author": "follow-author", "keyword": "follow-keyword"}
@@ -332,7 +337,10 @@ def _window(
 
 
 def _newest_listing(store: Store) -> str | None:
-    row = store.query("SELECT max(coalesce(listed, submitted)) AS d FROM papers")[0]
+    """The newest listing date a source printed in full (not one with an inferred year)."""
+    row = store.query(
+        "SELECT max(listed) AS d FROM papers WHERE listed IS NOT NULL AND listed_year_inferred = 0"
+    )[0]
     return str(row["d"]) if row["d"] else None
 
 
@@ -387,6 +395,13 @@ def digest(
     from paperradar.digest import render
 
     home = resolve_home(ctx.obj["home"])
+    settings = None
+    sent = True
+    if email:  # bad settings or address fail before a digest is recorded
+        from paperradar.digest import mail
+
+        mail.check_address(email)
+        settings = mail.smtp_settings(home)
     with Store.open(home) as store:
         start, end = _window(store, since, day, until)
         name = _profile(store, name)
@@ -397,8 +412,8 @@ def digest(
             DigestOptions(start=start, end=end, top=top, record=not no_record),
         )
         newest = _newest_listing(store) if not result.entries else None
-        if email:
-            _send(store, home, result, email)
+        if email and settings is not None:
+            sent = _send(store, result, email, settings)
     if as_json or fmt == "json":
         _emit_json(_digest_json(result))
     elif fmt == "terminal":
@@ -425,6 +440,8 @@ def digest(
         for path in (html_path, feed_path):
             if path:
                 err.print(f"wrote {path.resolve()}", markup=False)
+    if not sent:
+        raise PaperRadarError(f"the digest was not emailed to {email}: see the warnings above")
 
 
 def _digest_json(result: Digest) -> dict[str, object]:
@@ -446,11 +463,14 @@ def _digest_json(result: Digest) -> dict[str, object]:
     }
 
 
-def _send(store: Store, home: Path, result: Digest, address: str) -> None:
+def _send(store: Store, result: Digest, address: str, settings: SmtpSettings) -> bool:
+    """Queue the digest for ``address`` and deliver the outbox; whether this one went out."""
     from paperradar.digest import mail, render
 
-    settings = mail.smtp_settings(home)
-    mail.queue_email(
+    if not result.entries:
+        err.print("email: not sent, the digest is empty", markup=False)
+        return True
+    row = mail.queue_email(
         store,
         recipient=address,
         subject=f"paperradar: {len(result.entries)} papers for {result.profile} ({result.window})",
@@ -459,14 +479,15 @@ def _send(store: Store, home: Path, result: Digest, address: str) -> None:
         digest_id=result.id,
     )
     report = mail.deliver_pending(store, settings)
-    if report.errors:
-        for problem in report.errors:
-            err.print(f"warning: {problem}", markup=False)
+    for problem in report.errors:
+        err.print(f"warning: {problem}", markup=False)
+    status = store.query("SELECT status FROM outbox WHERE id = ?", (row,))[0]["status"]
     err.print(
-        f"email: {report.sent} sent, {report.pending} waiting for a retry "
-        f"(`paperradar deliver`), {report.failed} failed",
+        f"email to {address}: {status}"
+        + ("" if status == "sent" else " (`paperradar deliver` retries pending mail)"),
         markup=False,
     )
+    return bool(status == "sent")
 
 
 @main.command()
@@ -478,10 +499,18 @@ def deliver(ctx: click.Context) -> None:
 
     home = resolve_home(ctx.obj["home"])
     with Store.open(home) as store:
+        waiting = store.query(
+            "SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"
+        )[0]["n"]
+        if not waiting:
+            out.print("nothing to send")
+            return
         report = mail.deliver_pending(store, mail.smtp_settings(home))
     for problem in report.errors:
         err.print(f"warning: {problem}", markup=False)
     out.print(f"{report.sent} sent, {report.pending} waiting, {report.failed} failed")
+    if report.pending or report.failed:
+        raise PaperRadarError("some mail was not delivered: see the warnings above")
 
 
 # --------------------------------------------------------------------------- trending

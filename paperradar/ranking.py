@@ -380,11 +380,12 @@ def rank(
     keep: int | None = None,
 ) -> tuple[list[Ranked], Matrix]:
     """Every candidate (store row ids) that is not muted, not one of the profile's own
-    papers and not disliked, scored and explained, best first; and their vectors (rows
-    aligned with the result) for diversity. With ``keep``, only the best ``keep`` and the
-    followed papers are loaded, explained and returned (a digest needs no more)."""
+    papers and neither liked nor disliked already, scored and explained, best first; and
+    their vectors (rows aligned with the result) for diversity. With ``keep``, only the
+    best ``keep`` and the followed papers are loaded, explained and returned (a digest
+    needs no more)."""
     scorer = scorer or scorer_for(store, profile, embedder, config)
-    skip = set(profile.papers) | set(profile.disliked())
+    skip = set(profile.papers) | set(profile.liked()) | set(profile.disliked())
     ids = [i for i in dict.fromkeys(candidates) if i not in skip]
     ensure_vectors(store, embedder, ids)
     vectors = vectors_for(store, embedder.model_id, ids)
@@ -398,7 +399,8 @@ def rank(
         followed[:keep] = True
         order = order[followed]
     chosen = [ids[i] for i in order.tolist()]
-    papers = {p_id: p for p_id, p in zip(chosen, _load(store, chosen), strict=True)}
+    loaded = _load(store, chosen, with_sightings=keep is not None)
+    papers = {p_id: p for p_id, p in zip(chosen, loaded, strict=True)}
     out = []
     for i in order.tolist():
         out.append(
@@ -418,8 +420,8 @@ def rank(
     return out, matrix[order] if len(order) else matrix
 
 
-def _load(store: Store, ids: Sequence[int]) -> list[Paper]:
-    papers = store.load(list(ids), with_sightings=False)
+def _load(store: Store, ids: Sequence[int], with_sightings: bool) -> list[Paper]:
+    papers = store.load(list(ids), with_sightings=with_sightings)
     if len(papers) != len(ids):  # pragma: no cover - rows vanished mid-ranking
         raise UsageError("papers changed while ranking; run again")
     return papers

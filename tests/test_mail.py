@@ -594,3 +594,60 @@ def test_environment_overrides_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PAPERRADAR_EMAIL_PORT", "abc")
     with pytest.raises(ConfigError, match=r"^email\.port must be an integer, not 'abc'$"):
         smtp_settings(tmp_path)
+
+
+def test_cli_digest_email_end_to_end(
+    tmp_path: Path, smtp_server: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`paperradar digest --email` through a real SMTP server: sent once, both parts; a
+    down server exits 1 and keeps the mail for `paperradar deliver`."""
+    from conftest import run_cli
+
+    monkeypatch.setenv("PAPERRADAR_EMBEDDER", "fake")
+    fixtures = Path(__file__).parent / "fixtures" / "radar"
+    home = tmp_path / "home"
+    server = smtp_server()
+    write_config(
+        _mkdir(home),
+        f'host = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\nfrom = "{SENDER}"\n'
+        "timeout = 2\n",
+    )
+    assert run_cli(home, "ingest", "-q", fixtures / "listings.jsonl").code == 0
+    assert run_cli(home, "profile", "create", "ada").code == 0
+    assert run_cli(home, "profile", "add", "ada", fixtures / "own.bib").code == 0
+    bad = run_cli(home, "digest", "--day", "2026-07-01", "--email", "not an address")
+    assert bad.code == 2 and "not a valid email address" in bad.stderr
+    with Store.open(home) as store:  # nothing recorded for a digest nobody got
+        assert store.query("SELECT count(*) AS n FROM digests")[0]["n"] == 0
+    done = run_cli(home, "digest", "--day", "2026-07-01", "--top", "5", "--email", "a@x.org")
+    assert done.code == 0, done.stderr
+    assert "email to a@x.org: sent" in done.stderr
+    [message] = server.handler.messages
+    assert message["To"] == "a@x.org" and "ada" in message["Subject"]
+    kinds = [part.get_content_type() for part in message.iter_parts()]
+    assert kinds == ["text/plain", "text/html"]
+    # the same window again: the digest keeps its id, so the email is not sent twice
+    again = run_cli(home, "digest", "--day", "2026-07-01", "--top", "5", "--email", "a@x.org")
+    assert again.code == 0 and len(server.handler.messages) == 1
+    # a server that is down: exit 1, the mail waits; `deliver` sends it once the server is up
+    write_config(
+        home,
+        f'host = "127.0.0.1"\nport = {free_port()}\nfrom = "{SENDER}"\n'
+        'security = "none"\ntimeout = 2\n',
+    )
+    down = run_cli(home, "digest", "--day", "2026-07-02", "--top", "5", "--email", "a@x.org")
+    assert down.code == 1 and "not emailed" in down.stderr
+    write_config(
+        home,
+        f'host = "127.0.0.1"\nport = {server.port}\nfrom = "{SENDER}"\n'
+        'security = "none"\ntimeout = 2\n',
+    )
+    retry = run_cli(home, "deliver")
+    assert retry.code == 0 and "1 sent" in retry.stdout
+    assert len(server.handler.messages) == 2
+    assert run_cli(home, "deliver").stdout.strip() == "nothing to send"
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -176,6 +176,11 @@ def _parse_address(
     raise error(f"{what} is not a valid email address: {value!r}")
 
 
+def check_address(value: str) -> str:
+    """The address, normalised; a one-line UsageError when it is not a valid one."""
+    return _parse_address(value, "recipient", UsageError)[1]
+
+
 # -- queueing -----------------------------------------------------------------------------
 
 

@@ -6,6 +6,17 @@ import paperradar
 from paperradar.readers import FORMAT_NAMES, all_readers
 
 PUBLIC = {
+    "Digest",
+    "DigestOptions",
+    "Profile",
+    "Ranked",
+    "Trend",
+    "Why",
+    "compute_affinity",
+    "create_profile",
+    "load_profile",
+    "make_digest",
+    "trending",
     "Config",
     "ConfigError",
     "Filters",

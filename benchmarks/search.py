@@ -650,6 +650,7 @@ def main() -> int:
     parser.add_argument("--ef-add", type=int, default=128, help="HNSW expansion_add")
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached HNSW files")
     parser.add_argument("--no-store", action="store_true", help="vector part only")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     for hidden in (
         "matrix",
@@ -754,10 +755,10 @@ def main() -> int:
             )
     results["targets"] = {"p95_ms_at_1M": TARGET_P95_MS, "rss_mb": TARGET_RSS_MB}
     results["machine"] = describe_machine()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_tables(results)
-    print(f"\nresults: {RESULTS.relative_to(ROOT)}")
+    print(f"\nresults: {args.out}")
     return 0
 
 

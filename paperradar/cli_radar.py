@@ -367,6 +367,9 @@ def _newest_listing(store: Store) -> str | None:
     show_default=True,
     help="The --feed file's format.",
 )
+@click.option(
+    "--feed-url", help="The feed's own public URL (the channel link and self link of the feed)."
+)
 @click.option("--email", "email", help="Also send it to this address (settings: config.toml).")
 @click.option("--no-record", is_flag=True, help="Do not remember what this digest showed.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -383,6 +386,7 @@ def digest(
     html_path: Path | None,
     feed_path: Path | None,
     feed_format: str,
+    feed_url: str | None,
     email: str | None,
     no_record: bool,
     as_json: bool,
@@ -423,12 +427,14 @@ def digest(
         else:
             render.to_terminal(result, out)
     else:
-        text = {
-            "markdown": render.to_markdown,
-            "html": render.to_html,
-            "rss": render.to_rss,
-            "atom": render.to_atom,
-        }[fmt](result)
+        if fmt == "markdown":
+            text = render.to_markdown(result)
+        elif fmt == "html":
+            text = render.to_html(result)
+        elif fmt == "rss":
+            text = render.to_rss(result, feed_url)
+        else:
+            text = render.to_atom(result, feed_url)
         click.echo(text, nl=not text.endswith("\n"))
     if html_path or feed_path:
         render.write_outputs(
@@ -436,6 +442,7 @@ def digest(
             html_path=html_path,
             feed_path=feed_path,
             fmt="atom" if feed_format == "atom" else "rss",
+            feed_url=feed_url,
         )
         for path in (html_path, feed_path):
             if path:

@@ -352,6 +352,24 @@ def test_cli_profile_feedback_and_digest(tmp_path: Path, monkeypatch: pytest.Mon
     assert data["profile"] == "ada" and len(data["entries"]) == 5
     assert all("cs.RO" not in e["categories"] for e in data["entries"])
     assert all(e["why"]["neighbours"] for e in data["entries"])
+    feed = run_cli(
+        home,
+        "digest",
+        "--day",
+        "2026-07-02",
+        "--top",
+        "3",
+        "--no-record",
+        "--format",
+        "rss",
+        "--feed-url",
+        "https://example.org/radar.xml",
+    )
+    import feedparser
+
+    parsed = feedparser.parse(feed.stdout)
+    assert not parsed.bozo and len(parsed.entries) == 3
+    assert parsed.feed.link == "https://example.org/radar.xml"
     unknown = run_cli(home, "like", "arxiv:0000.00000")
     assert unknown.code == 2 and "no paper with id" in unknown.stderr
     two = run_cli(home, "profile", "create", "bob")

@@ -107,11 +107,17 @@ def keyword_ranking(
         raise UsageError("--limit must be at least 1")
     where, params = filter_sql(filters or Filters())
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    sql = (
-        f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
-        "JOIN papers p ON p.id = papers_fts.rowid "
-        f"WHERE papers_fts MATCH ?{where} ORDER BY rank LIMIT ?"
-    )
+    if where:
+        sql = (
+            f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
+            "JOIN papers p ON p.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH ?{where} ORDER BY rank LIMIT ?"
+        )
+    else:  # no filter: the paper rows (long abstracts) need not be read for every match
+        sql = (
+            f"SELECT rowid AS id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
+            "WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
     rows = store.query(sql, (" AND ".join(terms), *params, limit))
     if not rows and len(terms) > 1:
         rows = store.query(sql, (" OR ".join(terms), *params, limit))

@@ -40,6 +40,7 @@ MODES = ("keyword", "semantic", "hybrid")
 
 @dataclass(slots=True)
 class _Loaded:
+    version: tuple[int, int]
     signature: tuple[int, int]
     index: VectorIndex
 
@@ -47,17 +48,33 @@ class _Loaded:
 _INDEXES: dict[tuple[str, str], _Loaded] = {}
 
 
-def vector_index(store: Store, model: str) -> VectorIndex:
-    """The store's vector index for ``model``, built once per process and rebuilt when
-    papers or vectors change."""
+def _version(store: Store) -> tuple[int, int]:
+    """Changes whenever anything was committed to the store, by this connection or another
+    (cheap: no table is read)."""
+    other = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
+    return other, store.conn.total_changes
+
+
+def _signature(store: Store, model: str) -> tuple[int, int]:
+    """What the index depends on: the number of vectors of the model and the newest paper
+    (counting the vectors reads them all: done only when the store changed)."""
     row = store.query(
         "SELECT (SELECT count(*) FROM vectors WHERE model = ?) AS n, "
         "(SELECT ifnull(max(id), 0) FROM papers) AS top",
         (model,),
     )[0]
-    signature = (int(row["n"]), int(row["top"]))
+    return int(row["n"]), int(row["top"])
+
+
+def vector_index(store: Store, model: str) -> VectorIndex:
+    """The store's vector index for ``model``, built once per process and rebuilt when
+    papers or vectors change."""
     key = (str(store.path), model)
     cached = _INDEXES.get(key)
+    version = _version(store)
+    if cached is not None and cached.version == version:
+        return cached.index
+    signature = _signature(store, model)
     if cached is None or cached.signature != signature:
         ids, matrix = load_matrix(store, model, dtype=np.float16)
         index = build_index(
@@ -67,7 +84,8 @@ def vector_index(store: Store, model: str) -> VectorIndex:
             cache_dir=store.path.parent / "index",
             model_id=model,
         )
-        cached = _INDEXES[key] = _Loaded(signature, index)
+        cached = _INDEXES[key] = _Loaded(version, signature, index)
+    cached.version = version
     return cached.index
 
 

@@ -49,6 +49,10 @@ bench: install
 	$(BIN)/python benchmarks/embed.py
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/csfcube.py
+	$(BIN)/python benchmarks/fusion.py
+	$(BIN)/python benchmarks/digest.py
+	$(BIN)/python benchmarks/affinity.py
+	$(BIN)/python benchmarks/ranking.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -25,7 +25,7 @@ from paperradar.search import Filters, Hit, filter_sql, hits_for, keyword_rankin
 from paperradar.store import Store
 from paperradar.store.merge import abstracts_match
 from paperradar.store.vectors import load_matrix, vectors_for
-from paperradar.vectors import DEFAULT_HNSW_THRESHOLD, VectorIndex, build_index
+from paperradar.vectors import DEFAULT_HNSW_THRESHOLD, HnswIndex, VectorIndex, build_index
 
 #: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.
 #: 2009; see fuse_ranks) with this constant, each ranking taken FUSION_DEPTH deep (or the
@@ -84,6 +84,9 @@ def vector_index(store: Store, model: str) -> VectorIndex:
             cache_dir=store.path.parent / "index",
             model_id=model,
         )
+        if isinstance(index, HnswIndex):
+            index.release_rows()  # the graph holds the vectors too: keep one copy
+        del matrix
         cached = _INDEXES[key] = _Loaded(version, signature, index)
     cached.version = version
     return cached.index

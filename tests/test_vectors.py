@@ -283,6 +283,27 @@ def test_hnsw_keeps_float16_rows_and_scores_them_in_float32(hnsw: HnswIndex) -> 
     assert exact_half.matrix.dtype == np.float32  # exact search converts once
 
 
+def test_released_rows_are_read_back_from_the_graph(hnsw: HnswIndex) -> None:
+    half = SMALL.astype(np.float16)  # the store's precision: the graph holds the same values
+    kept = HnswIndex(SMALL_IDS, half, _index=hnsw._index)
+    released = HnswIndex(SMALL_IDS, half, _index=hnsw._index)
+    released.release_rows()
+    assert released.matrix is None
+    small = SMALL_IDS[::40]  # scored exactly, rows fetched from the graph
+    wide = SMALL_IDS[::2]  # through the graph, re-scored from it
+    for allowed in (None, small, wide):
+        got = released.search(QUERIES, 10, allowed=allowed, exclude=SMALL_IDS[:3])
+        want = kept.search(QUERIES, 10, allowed=allowed, exclude=SMALL_IDS[:3])
+        for g, w in zip(got, want, strict=True):
+            assert [i for i, _ in g] == [i for i, _ in w]
+            assert np.allclose([s for _, s in g], [s for _, s in w], atol=1e-6)
+    # k beyond the candidate limit: exact over every row, read back from the graph
+    many = released.search(QUERIES[0], N_SMALL)[0]
+    assert len(many) == N_SMALL and {i for i, _ in many} == set(SMALL_IDS.tolist())
+    with pytest.raises(ValueError, match="released"):
+        released.add_rows(0)
+
+
 def test_recall_at_k_of_an_index_against_itself_is_one(exact: ExactIndex) -> None:
     assert recall_at_k(exact, exact, QUERIES, k=10) == 1.0
 

@@ -124,8 +124,8 @@ class Scorer:
         self.vectors = np.ascontiguousarray(anchor_vectors, dtype=np.float32)
         self.anchor_texts = list(anchor_texts)
         self.follow_authors = list(follow_authors)
-        self.follow_keywords = [_phrase(k) for k in follow_keywords]
-        self.mute_keywords = [_phrase(k) for k in mute_keywords]
+        self.follow_keywords = [_Phrase(k) for k in follow_keywords]
+        self.mute_keywords = [_Phrase(k) for k in mute_keywords]
         self.mute_categories = {c.strip().lower() for c in mute_categories}
         self.n_feedback = n_feedback
         self.classifier = None
@@ -265,10 +265,6 @@ class _Phrase:
 
     def search(self, text: str) -> bool:
         return bool(self._re.search(text))
-
-
-def _phrase(text: str) -> _Phrase:
-    return _Phrase(text)
 
 
 def _haystack(text: Text) -> str:

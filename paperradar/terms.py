@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 import numpy as np
@@ -124,29 +124,14 @@ class TermProfile:
     the mean of its texts' normalised TF-IDF vectors, cut to its ``size`` heaviest terms
     and renormalised."""
 
-    def __init__(
-        self, texts: Sequence[str], background: Iterable[Sequence[str]], size: int = 64
-    ) -> None:
+    def __init__(self, texts: Sequence[str], background: Candidates, size: int = 64) -> None:
         docs = [tokens(t) for t in texts]
         own: Counter[str] = Counter()
         for terms in docs:
             own.update(set(terms))
         self.own_df = own
-        self.background = background if isinstance(background, Candidates) else None
-        background_df: Callable[[str], int]
-        if isinstance(background, Candidates):
-            n = len(background) + len(docs)
-            background_df = background.df_of
-        else:
-            counted: Counter[str] = Counter()
-            n = len(docs)
-            for other in background:
-                counted.update(set(other))
-                n += 1
-            background_df = counted.__getitem__
-        self._df_of: Callable[[str], int] = lambda t: background_df(t) + own[t]
-        self.n_docs = n
-        self.default_idf = math.log(n + 1) + 1.0
+        self.background = background
+        self.n_docs = len(background) + len(docs)
         total: dict[str, float] = {}
         for terms in docs:
             if terms:
@@ -157,9 +142,9 @@ class TermProfile:
         self.vector = {t: v / norm for t, v in top.items()}
 
     def idf(self, term: str) -> float:
-        """Inverse document frequency over the background and the profile's own texts (a
-        term in neither gets ``default_idf``)."""
-        return math.log((self.n_docs + 1) / (self._df_of(term) + 1)) + 1.0
+        """Inverse document frequency over the background and the profile's own texts."""
+        df = self.background.df_of(term) + self.own_df[term]
+        return math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
     def _weights(self, counts: Counter[str]) -> dict[str, float]:
         """Log-scaled TF times IDF, L2-normalised."""
@@ -170,28 +155,10 @@ class TermProfile:
     def __bool__(self) -> bool:
         return bool(self.vector)
 
-    def score(self, terms: Sequence[str]) -> float:
-        """Cosine between a text's TF-IDF vector (given its terms) and the profile's."""
-        if not terms or not self.vector:
-            return 0.0
-        counts = Counter(terms)
-        norm_sq = 0.0
-        dot = 0.0
-        for t, c in counts.items():
-            w = (1.0 + math.log(c)) * self.idf(t)
-            norm_sq += w * w
-            p = self.vector.get(t)
-            if p is not None:
-                dot += w * p
-        return dot / math.sqrt(norm_sq) if norm_sq else 0.0
-
     def score_all(self) -> npt.NDArray[np.float64]:
-        """:meth:`score` of every text of the background (which must be
-        :class:`Candidates`), vectorised: equal to scoring them one by one, up to float
-        rounding."""
+        """For every text of the background, the cosine between its TF-IDF vector and the
+        profile's (two ``bincount`` passes over the counted terms)."""
         bg = self.background
-        if bg is None:
-            raise TypeError("score_all needs a Candidates background")
         out = np.zeros(len(bg))
         if not self.vector or not len(bg):
             return out

@@ -2,7 +2,9 @@
 
 User text never reaches FTS5 as syntax: words are extracted and each is quoted, and
 "double-quoted phrases" become FTS5 phrases, so quotes, NEAR, *, -, : and parentheses are
-all just text. All words must match; when that finds nothing, any word may match.
+all just text. Common English words ("the", "of", "for": :data:`STOPWORDS`) outside quotes are
+left out unless the query has nothing else. All words must match; when that finds nothing,
+any word may match. Scores are FTS5's bm25, computed by :mod:`paperradar.bm25`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from paperradar.bm25 import BM25_WEIGHTS, rank_all_of
 from paperradar.errors import UsageError
 from paperradar.models import Paper
 from paperradar.store import Store
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _WORD = re.compile(r"\w+", re.UNICODE)
-#: bm25 column weights: title, abstract, authors.
-BM25_WEIGHTS = (8.0, 1.0, 3.0)
+#: Function words left out of keyword queries: they are in most papers, so they add next to
+#: nothing to bm25 (their idf is floored at 1e-6), yet an AND over them walks long posting
+#: lists. Inside "quoted phrases" they stay.
+STOPWORDS = frozenset(
+    {
+        *("a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from"),
+        *("has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "that", "the"),
+        *("their", "this", "to", "via", "was", "were", "what", "when", "which", "while"),
+        "with",
+    }
+)
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
 
 
@@ -49,7 +61,9 @@ def fts_terms(query: str) -> list[str]:
         if words:
             terms.append('"' + " ".join(words) + '"')
     rest = _PHRASE.sub(" ", query)
-    terms.extend(f'"{word}"' for word in _WORD.findall(rest))
+    words = _WORD.findall(rest)
+    kept = [word for word in words if word.lower() not in STOPWORDS]
+    terms.extend(f'"{word}"' for word in (kept if kept or terms else words))
     return terms
 
 
@@ -69,6 +83,17 @@ def parse_since(text: str, today: dt.date | None = None, option: str = "--since"
         ) from None
 
 
+#: a row ``c`` of paper_categories in a category, or in an archive's categories ("cs" covers
+#: "cs.CL"): an index range, not a LIKE
+CATEGORY_MATCH = "(c.category = ? OR (c.category > ? AND c.category < ?))"
+
+
+def category_params(category: str) -> list[object]:
+    """The parameters of :data:`CATEGORY_MATCH` for a category or archive name."""
+    name = category.strip().lower()
+    return [name, name + ".", name + "/"]  # "/" sorts right after "."
+
+
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
@@ -82,11 +107,10 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
         params.extend([low, high, low, high])
     if filters.category:
         clauses.append(
-            "EXISTS (SELECT 1 FROM json_each(p.categories) c "
-            "WHERE lower(c.value) = lower(?) OR c.value LIKE ? ESCAPE '\\')"
+            "EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id AND "
+            f"{CATEGORY_MATCH})"
         )
-        escaped = filters.category.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.extend([filters.category, escaped + ".%"])
+        params.extend(category_params(filters.category))
     if filters.source:
         clauses.append(
             "EXISTS (SELECT 1 FROM sightings s WHERE s.paper_id = p.id AND s.source = ?)"
@@ -106,6 +130,9 @@ def keyword_ranking(
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     where, params = filter_sql(filters or Filters())
+    ranked = rank_all_of(store, terms, limit, where, params)
+    if ranked is not None and (ranked or len(terms) == 1):
+        return ranked
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     if where:
         sql = (
@@ -118,7 +145,7 @@ def keyword_ranking(
             f"SELECT rowid AS id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
             "WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?"
         )
-    rows = store.query(sql, (" AND ".join(terms), *params, limit))
+    rows = [] if ranked is not None else store.query(sql, (" AND ".join(terms), *params, limit))
     if not rows and len(terms) > 1:
         rows = store.query(sql, (" OR ".join(terms), *params, limit))
     return [(int(row["id"]), -float(row["rank"])) for row in rows]

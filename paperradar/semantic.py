@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,16 @@ from paperradar.config import load_config
 from paperradar.embedding import Embedder, normalise_rows, paper_text
 from paperradar.errors import ConfigError, UsageError
 from paperradar.models import Paper
-from paperradar.search import Filters, Hit, filter_sql, hits_for, keyword_ranking, keyword_search
+from paperradar.search import (
+    CATEGORY_MATCH,
+    Filters,
+    Hit,
+    category_params,
+    filter_sql,
+    hits_for,
+    keyword_ranking,
+    keyword_search,
+)
 from paperradar.store import Store
 from paperradar.store.merge import abstracts_match
 from paperradar.store.vectors import load_matrix, vectors_for
@@ -114,10 +123,19 @@ def _require_vectors(index: VectorIndex) -> None:
 
 def allowed_ids(store: Store, filters: Filters | None) -> npt.NDArray[np.int64] | None:
     """Row ids passing the filters, or None when there are no filters."""
-    where, params = filter_sql(filters or Filters())
+    filters = filters or Filters()
+    where, params = filter_sql(filters)
     if not where:
         return None
-    rows = store.query(f"SELECT p.id FROM papers p WHERE 1 = 1{where}", tuple(params))
+    if filters.category:  # start from the category's rows (an index range), not every paper
+        rest, rest_params = filter_sql(replace(filters, category=None))
+        rows = store.query(
+            "SELECT DISTINCT p.id FROM paper_categories c JOIN papers p ON p.id = c.paper_id "
+            f"WHERE {CATEGORY_MATCH}{rest}",
+            (*category_params(filters.category), *rest_params),
+        )
+    else:
+        rows = store.query(f"SELECT p.id FROM papers p WHERE 1 = 1{where}", tuple(params))
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 

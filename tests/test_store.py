@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import orjson
 import pytest
 
 from paperradar import Store, keyword_search
@@ -46,7 +47,7 @@ def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path
     assert (tmp_path / "paperradar.db").exists()
     assert store.query("PRAGMA journal_mode")[0][0] == "wal"
     names = [r["name"] for r in store.query("SELECT name FROM migrations")]
-    assert names == ["0001_papers", "0002_vectors", "0003_radar"]
+    assert names == ["0001_papers", "0002_vectors", "0003_radar", "0004_categories"]
     Store.open(tmp_path).close()  # reopening applies nothing twice
     assert [r["name"] for r in store.query("SELECT name FROM migrations")] == names
 
@@ -201,3 +202,42 @@ def test_split_statements_keeps_trigger_bodies_whole() -> None:
     conn = sqlite3.connect(":memory:")
     for statement in statements:
         conn.execute(statement)
+
+
+def _categories(store: Store) -> set[tuple[int, str]]:
+    return {(r[0], r[1]) for r in store.query("SELECT paper_id, category FROM paper_categories")}
+
+
+def test_paper_categories_follow_inserts_merges_and_updates(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    store.upsert(
+        [
+            Paper(title="One", abstract="a", arxiv_id="2601.00001", categories=["cs.CL", "cs.LG"]),
+            Paper(title="Two", abstract="b", doi="10.1/two", categories=["eess.AS"]),
+            Paper(title="Three", abstract="c", arxiv_id="2601.00003"),
+        ]
+    )
+    assert _categories(store) == {(1, "cs.cl"), (1, "cs.lg"), (2, "eess.as")}
+    # a later record of paper 2 brings a category: the union is kept, in step
+    store.upsert([Paper(title="Two", abstract="b", doi="10.1/two", categories=["cs.SD"])])
+    assert _categories(store) == {(1, "cs.cl"), (1, "cs.lg"), (2, "eess.as"), (2, "cs.sd")}
+    # paper 3 and paper 2 turn out to be one: the dropped row's categories go with it
+    store.upsert([Paper(title="Two", abstract="b", doi="10.1/two", arxiv_id="2601.00003")])
+    rows = store.query("SELECT id, categories FROM papers")
+    assert len(rows) == 2
+    expected = {(r["id"], c.lower()) for r in rows for c in orjson.loads(r["categories"])}
+    assert _categories(store) == expected
+    assert {c for _, c in expected} == {"cs.cl", "cs.lg", "eess.as", "cs.sd"}
+
+
+def test_the_category_migration_fills_the_table_from_existing_papers(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    store.upsert([Paper(title="One", abstract="a", arxiv_id="2601.00001", categories=["cs.CL"])])
+    store.conn.execute("DELETE FROM paper_categories")
+    store.conn.execute("DELETE FROM migrations WHERE name = '0004_categories'")
+    for name in ("papers_categories_insert", "papers_categories_update"):
+        store.conn.execute(f"DROP TRIGGER {name}")
+    store.conn.execute("DROP TABLE paper_categories")
+    store.close()
+    reopened = Store.open(tmp_path)
+    assert _categories(reopened) == {(1, "cs.cl")}

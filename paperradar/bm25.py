@@ -175,6 +175,21 @@ class _Scratch:
 _COLUMNS = {"title": 0, "abstract": 1, "authors": 2}
 
 
+def rarest_within(store: Store, terms: Sequence[str], budget: int) -> list[str]:
+    """The rarest of ``terms`` whose document counts add up to at most ``budget`` (at least
+    the rarest one), rarest first."""
+    stats = _stats(store)
+    ranked = sorted((document_count(store, stats, t), i, t) for i, t in enumerate(terms))
+    out: list[str] = []
+    total = 0
+    for count, _, term in ranked:
+        if out and total + count > budget:
+            break
+        out.append(term)
+        total += count
+    return out
+
+
 def _scratch() -> _Scratch:
     scratch: _Scratch | None = getattr(_LOCAL, "scratch", None)
     if scratch is None:

@@ -4,7 +4,8 @@ User text never reaches FTS5 as syntax: words are extracted and each is quoted, 
 "double-quoted phrases" become FTS5 phrases, so quotes, NEAR, *, -, : and parentheses are
 all just text. Common English words ("the", "of", "for": :data:`STOPWORDS`) outside quotes are
 left out unless the query has nothing else. All words must match; when that finds nothing,
-any word may match. Scores are FTS5's bm25, computed by :mod:`paperradar.bm25`.
+any of the rarer words may match (:data:`ANY_WORD_BUDGET`). Scores are FTS5's bm25, computed
+by :mod:`paperradar.bm25`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from paperradar.bm25 import BM25_WEIGHTS, rank_all_of
+from paperradar.bm25 import BM25_WEIGHTS, rank_all_of, rarest_within
 from paperradar.errors import UsageError
 from paperradar.models import Paper
 from paperradar.store import Store
@@ -31,6 +32,10 @@ STOPWORDS = frozenset(
         "with",
     }
 )
+#: When no paper has all the words, papers with any of them are ranked -- any of the rarest
+#: words that together are in at most this many papers (a common word adds next to nothing to
+#: bm25, but scoring every paper that has it took seconds at a million papers).
+ANY_WORD_BUDGET = 20_000
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
 
 
@@ -146,8 +151,9 @@ def keyword_ranking(
             "WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?"
         )
     rows = [] if ranked is not None else store.query(sql, (" AND ".join(terms), *params, limit))
-    if not rows and len(terms) > 1:
-        rows = store.query(sql, (" OR ".join(terms), *params, limit))
+    if not rows and len(terms) > 1:  # any word: the rarer ones, which decide bm25's top
+        anyof = rarest_within(store, terms, ANY_WORD_BUDGET)
+        rows = store.query(sql, (" OR ".join(anyof), *params, limit))
     return [(int(row["id"]), -float(row["rank"])) for row in rows]
 
 

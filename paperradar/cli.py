@@ -463,5 +463,6 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         out.print(cats)
 
 
-# The radar's commands (profile, like, follow, digest, ...) register themselves on `main`.
-from paperradar import cli_radar  # noqa: E402, F401
+# The radar's commands (profile, like, follow, digest, ...) and the live-source commands
+# (sync, watch, profile add-author) register themselves on `main`.
+from paperradar import cli_radar, cli_sources  # noqa: E402, F401

@@ -472,29 +472,20 @@ def _digest_json(result: Digest) -> dict[str, object]:
 
 def _send(store: Store, result: Digest, address: str, settings: SmtpSettings) -> bool:
     """Queue the digest for ``address`` and deliver the outbox; whether this one went out."""
-    from paperradar.digest import mail, render
+    from paperradar.digest import mail
 
-    if not result.entries:
+    outcome = mail.send_digest(store, result, address, settings)
+    if outcome.status == "empty":
         err.print("email: not sent, the digest is empty", markup=False)
         return True
-    row = mail.queue_email(
-        store,
-        recipient=address,
-        subject=f"paperradar: {len(result.entries)} papers for {result.profile} ({result.window})",
-        html=render.to_html(result),
-        text=render.to_markdown(result),
-        digest_id=result.id,
-    )
-    report = mail.deliver_pending(store, settings)
-    for problem in report.errors:
+    for problem in outcome.problems:
         err.print(f"warning: {problem}", markup=False)
-    status = store.query("SELECT status FROM outbox WHERE id = ?", (row,))[0]["status"]
     err.print(
-        f"email to {address}: {status}"
-        + ("" if status == "sent" else " (`paperradar deliver` retries pending mail)"),
+        f"email to {address}: {outcome.status}"
+        + ("" if outcome.status == "sent" else " (`paperradar deliver` retries pending mail)"),
         markup=False,
     )
-    return bool(status == "sent")
+    return outcome.status == "sent"
 
 
 @main.command()

@@ -7,6 +7,8 @@
     │   ├── FormatError             a file that cannot be read in its format: FILE:LINE: what
     │   └── UsageError              a bad argument, option value or unknown id
     ├── SourceError                 a remote source failed
+    │   └── FeedUnavailable         a source failed after its retries, or refused the request
+    │       └── RateLimited         the source kept answering 429, or asked us to wait too long
     ├── StoreError                  the SQLite store cannot be opened, migrated or written
     └── ConfigError                 a bad config file or environment variable
 
@@ -46,6 +48,31 @@ class UsageError(InputError):
 
 class SourceError(PaperRadarError):
     """A remote source could not be read."""
+
+
+class FeedUnavailable(SourceError):
+    """A source failed after its retries, or refused the request.
+
+    ``status`` is the HTTP status of the last response, None when there was none (a timeout,
+    a connection error, a body that could not be read).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class RateLimited(FeedUnavailable):
+    """The source kept answering 429, or asked us to wait longer than we will.
+
+    ``retry_after`` is the wait the source asked for, in seconds, when it said.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status)
 
 
 class StoreError(PaperRadarError):

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from paperradar.errors import UsageError
 from paperradar.ingest import Progress, ingest_files
-from paperradar.models import FEEDBACK_ACTIONS, RULE_KINDS, Feedback, IngestReport, Profile, Rule
+from paperradar.models import (
+    FEEDBACK_ACTIONS,
+    RULE_KINDS,
+    Feedback,
+    IngestReport,
+    Paper,
+    Profile,
+    Rule,
+)
 from paperradar.readers import ReadContext, read_path
 from paperradar.readers.base import BadRecord
 from paperradar.store import Store
@@ -161,6 +169,51 @@ def add_files(
                     continue
     out = _link(store, pid, row_ids, ",".join(str(p) for p in paths))
     out.ingest = report
+    return out
+
+
+def add_papers(store: Store, name: str, papers: Sequence[Paper], origin: str) -> AddReport:
+    """Store papers fetched from elsewhere (deduplicated as usual) and add them to the
+    profile, in one transaction."""
+    pid = _profile_id(store, name)
+    stored = IngestReport()
+    with store.transaction():
+        store.upsert(list(papers), stored)
+        row_ids = [_stored_row(store, paper) for paper in papers]
+        out = _link(store, pid, [r for r in row_ids if r is not None], origin)
+    stored.read = len(papers)
+    out.ingest = stored
+    return out
+
+
+def _stored_row(store: Store, paper: Paper) -> int | None:
+    for alias in paper.derived_aliases():
+        try:
+            return store.resolve(alias)
+        except UsageError:
+            continue
+    return None
+
+
+def seed_ids(store: Store, name: str) -> tuple[list[str], list[str]]:
+    """A profile's papers as ids other services know (``ArXiv:2401.00001``, ``DOI:10...``,
+    a Semantic Scholar id): own and liked papers, then disliked ones."""
+    profile = load_profile(store, name)
+    opinions = profile.opinions()
+    positive = [*profile.papers, *(i for i, a in opinions.items() if a == "like")]
+    negative = [i for i, a in opinions.items() if a == "dislike"]
+    return _external_ids(store, positive), _external_ids(store, negative)
+
+
+def _external_ids(store: Store, row_ids: Sequence[int]) -> list[str]:
+    out: list[str] = []
+    for paper in store.load(list(dict.fromkeys(row_ids))):
+        if paper.s2_id:
+            out.append(paper.s2_id)
+        elif paper.arxiv_id:
+            out.append(f"ArXiv:{paper.arxiv_id}")
+        elif paper.doi:
+            out.append(f"DOI:{paper.doi}")
     return out
 
 

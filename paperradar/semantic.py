@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from paperradar import identifiers
 from paperradar.config import load_config
@@ -121,22 +122,35 @@ def _require_vectors(index: VectorIndex) -> None:
         raise UsageError("the store has no embeddings yet: run `paperradar embed` first")
 
 
+_ALLOWED: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
+_ALLOWED_KEEP = 8
+
+
 def allowed_ids(store: Store, filters: Filters | None) -> npt.NDArray[np.int64] | None:
-    """Row ids passing the filters, or None when there are no filters."""
+    """Row ids passing the filters, or None when there are no filters. The last few sets are
+    kept until the store changes (a category holds a third of a million papers at 1M)."""
     filters = filters or Filters()
     where, params = filter_sql(filters)
     if not where:
         return None
-    if filters.category:  # start from the category's rows (an index range), not every paper
-        rest, rest_params = filter_sql(replace(filters, category=None))
-        rows = store.query(
-            "SELECT DISTINCT p.id FROM paper_categories c JOIN papers p ON p.id = c.paper_id "
-            f"WHERE {CATEGORY_MATCH}{rest}",
-            (*category_params(filters.category), *rest_params),
-        )
-    else:
-        rows = store.query(f"SELECT p.id FROM papers p WHERE 1 = 1{where}", tuple(params))
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    key: tuple[object, ...] = (str(store.path), _version(store), filters.since, filters.until)
+    key += (filters.category, filters.source)
+    cached = _ALLOWED.get(key)
+    if cached is not None:
+        return cached
+    if filters.category and not filter_sql(replace(filters, category=None))[0]:
+        # the category alone: an index range, without reading a single paper row
+        sql = f"SELECT DISTINCT c.paper_id AS id FROM paper_categories c WHERE {CATEGORY_MATCH}"
+        params = category_params(filters.category)
+    else:  # dates and sources narrow first; the category is checked per paper
+        sql = f"SELECT p.id FROM papers p WHERE 1 = 1{where}"
+    # one JSON array instead of a Python row per id: ~10x faster for large sets
+    text = store.query(f"SELECT json_group_array(id) AS ids FROM ({sql})", tuple(params))
+    ids = np.asarray(orjson.loads(text[0]["ids"]), dtype=np.int64)
+    if len(_ALLOWED) >= _ALLOWED_KEEP:
+        _ALLOWED.pop(next(iter(_ALLOWED)))
+    _ALLOWED[key] = ids
+    return ids
 
 
 def _nearest(

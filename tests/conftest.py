@@ -162,3 +162,13 @@ def arxiv_slice() -> Path:
     """The shipped two-week slice of arxiv-cs-daily (2,518 papers, JSON Lines, gzip)."""
     assert ARXIV_SLICE.is_file()
     return ARXIV_SLICE
+
+
+@pytest.fixture
+def http_server() -> Any:
+    """A real HTTP server on 127.0.0.1 with scripted replies (see tests/httpserver.py)."""
+    from httpserver import LocalServer
+
+    server = LocalServer().start()
+    yield server
+    server.stop()

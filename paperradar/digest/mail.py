@@ -37,6 +37,7 @@ from typing import Any, Literal, cast
 
 from paperradar.config import Config, load_config
 from paperradar.errors import ConfigError, StoreError, UsageError
+from paperradar.models import Digest
 from paperradar.store import Store
 
 Security = Literal["starttls", "ssl", "none"]
@@ -497,3 +498,34 @@ def _delivery_lock(store: Store) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# -- a digest, end to end -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DigestMail:
+    """What became of one digest's email: its outbox status and the delivery's problems."""
+
+    status: str  # sent, pending, failed, or "empty" (nothing to send)
+    problems: list[str] = field(default_factory=list)
+
+
+def send_digest(store: Store, digest: Digest, address: str, settings: SmtpSettings) -> DigestMail:
+    """Queue ``digest`` for ``address`` (once per digest: a re-built window replaces its
+    digest in place, so its email is not queued twice) and deliver the outbox."""
+    from paperradar.digest import render
+
+    if not digest.entries:
+        return DigestMail("empty")
+    row = queue_email(
+        store,
+        recipient=address,
+        subject=f"paperradar: {len(digest.entries)} papers for {digest.profile} ({digest.window})",
+        html=render.to_html(digest),
+        text=render.to_markdown(digest),
+        digest_id=digest.id,
+    )
+    report = deliver_pending(store, settings)
+    status = store.query("SELECT status FROM outbox WHERE id = ?", (row,))[0]["status"]
+    return DigestMail(str(status), list(report.errors))

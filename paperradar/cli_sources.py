@@ -1,0 +1,233 @@
+"""The live-source commands: ``sync``, ``watch`` and ``profile add-author --s2``.
+
+Thin: every command parses its options and calls paperradar.sync, paperradar.scheduled,
+paperradar.watch or paperradar.sources.semantic_scholar.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import click
+
+from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
+from paperradar.cli_radar import profile
+from paperradar.config import load_config, resolve_home
+from paperradar.errors import PaperRadarError
+from paperradar.sync import SourceRun, SyncReport, reset_source, source_states
+
+
+def _run_line(run: SourceRun, dry_run: bool) -> str:
+    if run.error:
+        return f"{run.name}: error: {run.error.removeprefix(run.name + ': ')}"
+    if run.up_to_date:
+        return f"{run.name}: up to date"
+    if dry_run:
+        how = "resume an interrupted run with" if run.resumed else "start with"
+        return f"{run.name}: would {how} {run.requests[0]}"
+    r = run.report
+    parts = [
+        f"{run.pages} page{'s' if run.pages != 1 else ''}",
+        f"read {r.read:,}",
+        f"new {r.new:,}",
+        f"merged {r.merged:,}",
+        f"skipped {r.skipped:,}",
+    ]
+    parts += [f"{key.replace('_', ' ')} {value:,}" for key, value in sorted(run.notes.items())]
+    if run.resumed:
+        parts.append("resumed")
+    if not run.complete:
+        parts.append("stopped (resumes next run)")
+    return f"{run.name}: " + " · ".join(parts)
+
+
+def _run_json(run: SourceRun) -> dict[str, Any]:
+    return {
+        "name": run.name,
+        "kind": run.kind,
+        "resumed": run.resumed,
+        "up_to_date": run.up_to_date,
+        "complete": run.complete,
+        "pages": run.pages,
+        "requests": run.requests,
+        "read": run.report.read,
+        "new": run.report.new,
+        "merged": run.report.merged,
+        "skipped": run.report.skipped,
+        "notes": run.notes,
+        "bad_records": run.bad,
+        "error": run.error,
+        "cursor": run.cursor,
+    }
+
+
+@main.command()
+@click.option("--source", "-s", "only", multiple=True, help="Sync only this source (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would be fetched; fetch nothing.")
+@click.option("--embed", is_flag=True, help="Then embed the papers that have no vector yet.")
+@click.option("--status", is_flag=True, help="Show each source's saved state and stop.")
+@click.option("--reset", "reset", metavar="NAME", help="Forget a source's cursor and stop.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handle_errors
+def sync(
+    ctx: click.Context,
+    only: tuple[str, ...],
+    dry_run: bool,
+    embed: bool,
+    status: bool,
+    reset: str | None,
+    as_json: bool,
+) -> None:
+    """Pull new papers from the sources configured in config.toml ([sources.NAME]).
+
+    Each source goes on from where its last run stopped; an interrupted run resumes
+    without asking again for what it stored. A failing source is reported and the others
+    still run (exit code 1 if any failed).
+    """
+    from paperradar.scheduled import sync_home
+
+    home = resolve_home(ctx.obj["home"])
+    with _store(ctx) as store:
+        if status:
+            states = source_states(store)
+            if as_json:
+                _emit_json(states)
+            for state in [] if as_json else states:
+                line = f"{state['name']} ({state['kind']}): cursor {state['cursor']}"
+                if state["interrupted"]:
+                    line += " · interrupted run waiting"
+                if state["failures"]:
+                    line += f" · {state['failures']} failed runs: {state['last_error']}"
+                out.print(line, markup=False, soft_wrap=True)
+            return
+        if reset:
+            if not reset_source(store, reset):
+                raise PaperRadarError(f"no saved state for a source named {reset!r}")
+            err.print(f"{reset}: cursor forgotten; its next run starts afresh", markup=False)
+            return
+        progress = None if as_json else _progress_printer()
+        report = sync_home(store, home, only=only, dry_run=dry_run, progress=progress)
+        embedded = None
+        if embed and not dry_run:
+            from paperradar.embedding import default_embedder
+            from paperradar.indexer import embed_missing
+
+            embedded = embed_missing(store, default_embedder()).embedded
+    _print_report(report, dry_run, as_json, embedded)
+
+
+def _progress_printer() -> Any:
+    def show(run: SourceRun) -> None:
+        err.print(f"{run.name}: page {run.pages}: {run.requests[-1]}", markup=False)
+
+    return show
+
+
+def _print_report(report: SyncReport, dry_run: bool, as_json: bool, embedded: int | None) -> None:
+    if as_json:
+        _emit_json({"sources": [_run_json(run) for run in report.runs], "embedded": embedded})
+    else:
+        if not report.runs:
+            out.print("no sources configured: add [sources.NAME] tables to config.toml")
+        for run in report.runs:
+            out.print(_run_line(run, dry_run), markup=False, soft_wrap=True)
+        if embedded is not None:
+            out.print(f"embedded {embedded:,}")
+    if report.failed:
+        raise PaperRadarError(
+            f"{len(report.failed)} of {len(report.runs)} sources failed "
+            "(each resumes where it stopped on the next sync)"
+        )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run what is due (or the next slot), then exit.")
+@click.pass_context
+@handle_errors
+def watch(ctx: click.Context, once: bool) -> None:
+    """Sync, then build (and email) each profile's digest, on the [watch] schedule.
+
+    Runs until SIGTERM or Ctrl-C, which stop it between two steps. A slot that finished
+    never runs again; one that was stopped or crashed runs again at the next start.
+    """
+    from paperradar.scheduled import run_slot
+    from paperradar.watch import run_watch, watch_settings
+
+    home = resolve_home(ctx.obj["home"])
+    settings = watch_settings(load_config(home))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        err.print(f"{signal.Signals(signum).name}: stopping after the current step", markup=False)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    days = ",".join(
+        d
+        for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+        if i in settings.schedule.days
+    )
+    err.print(f"watching: {settings.schedule.at.isoformat()} on {days} (local time)", markup=False)
+    with _store(ctx) as store:
+        run_watch(
+            store,
+            settings,
+            lambda slot, should_stop: run_slot(home, settings, slot, should_stop),
+            stop,
+            once=once,
+            log=lambda line: err.print(line, markup=False),
+        )
+    err.print("stopped" if stop.is_set() else "done", markup=False)
+
+
+@profile.command("add-author")
+@click.argument("name")
+@click.option("--s2", "s2_id", required=True, help="The author's Semantic Scholar id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handle_errors
+def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool) -> None:
+    """Add an author's papers, with abstracts, from Semantic Scholar to profile NAME.
+
+    Settings: [semantic-scholar] base_url and api_key in config.toml (or
+    $PAPERRADAR_S2_API_KEY); requests follow the [http] settings.
+    """
+    from paperradar.profile import add_papers, load_profile
+    from paperradar.sources import semantic_scholar as s2
+    from paperradar.sources.http import PoliteClient, http_settings, open_client
+
+    home = resolve_home(ctx.obj["home"])
+    config = load_config(home)
+    base_url = str(config.get("semantic-scholar", "base_url", s2.S2_BASE))
+    api_key = config.get("semantic-scholar", "api_key", None)
+    settings = http_settings(config)
+    with _store(ctx) as store:
+        load_profile(store, name)  # an unknown profile fails before any request
+        with open_client(settings) as raw:
+            client = PoliteClient(raw, settings)
+            author = s2.author_name(client, s2_id, base_url=base_url, api_key=api_key)
+            papers = s2.author_papers(client, s2_id, base_url=base_url, api_key=api_key)
+        report = add_papers(store, name, papers, f"s2-author:{s2_id}")
+    stored = report.ingest
+    if as_json:
+        _emit_json(
+            {
+                "profile": name,
+                "author": author,
+                "fetched": len(papers),
+                "added": report.added,
+                "already": report.already,
+                "new": stored.new if stored else 0,
+                "merged": stored.merged if stored else 0,
+            }
+        )
+        return
+    out.print(
+        f"{author} ({s2_id}): {len(papers)} papers from Semantic Scholar · "
+        f"added {report.added} to {name} · already there {report.already}",
+        markup=False,
+    )

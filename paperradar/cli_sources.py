@@ -11,11 +11,12 @@ import threading
 from typing import Any
 
 import click
+import orjson
 
 from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
 from paperradar.cli_radar import profile
 from paperradar.config import load_config, resolve_home
-from paperradar.errors import PaperRadarError
+from paperradar.errors import PaperRadarError, UsageError
 from paperradar.sync import SourceRun, SyncReport, reset_source, source_states
 
 
@@ -96,16 +97,18 @@ def sync(
             if as_json:
                 _emit_json(states)
             for state in [] if as_json else states:
-                line = f"{state['name']} ({state['kind']}): cursor {state['cursor']}"
+                cursor = orjson.dumps(state["cursor"]).decode()
+                line = f"{state['name']} ({state['kind']}): cursor {cursor}"
                 if state["interrupted"]:
                     line += " · interrupted run waiting"
                 if state["failures"]:
-                    line += f" · {state['failures']} failed runs: {state['last_error']}"
+                    runs = "run" if state["failures"] == 1 else "runs"
+                    line += f" · {state['failures']} failed {runs}: {state['last_error']}"
                 out.print(line, markup=False, soft_wrap=True)
             return
         if reset:
             if not reset_source(store, reset):
-                raise PaperRadarError(f"no saved state for a source named {reset!r}")
+                raise UsageError(f"no saved state for a source named {reset!r}")
             err.print(f"{reset}: cursor forgotten; its next run starts afresh", markup=False)
             return
         progress = None if as_json else _progress_printer()
@@ -131,7 +134,9 @@ def _print_report(report: SyncReport, dry_run: bool, as_json: bool, embedded: in
         _emit_json({"sources": [_run_json(run) for run in report.runs], "embedded": embedded})
     else:
         if not report.runs:
-            out.print("no sources configured: add [sources.NAME] tables to config.toml")
+            out.print(
+                "no sources configured: add [sources.NAME] tables to config.toml", markup=False
+            )
         for run in report.runs:
             out.print(_run_line(run, dry_run), markup=False, soft_wrap=True)
         if embedded is not None:
@@ -153,7 +158,7 @@ def watch(ctx: click.Context, once: bool) -> None:
     Runs until SIGTERM or Ctrl-C, which stop it between two steps. A slot that finished
     never runs again; one that was stopped or crashed runs again at the next start.
     """
-    from paperradar.scheduled import run_slot
+    from paperradar.scheduled import run_slot, schedule_with_subscriptions
     from paperradar.watch import run_watch, watch_settings
 
     home = resolve_home(ctx.obj["home"])
@@ -180,6 +185,7 @@ def watch(ctx: click.Context, once: bool) -> None:
             stop,
             once=once,
             log=lambda line: err.print(line, markup=False),
+            refresh=lambda: schedule_with_subscriptions(home, settings),
         )
     err.print("stopped" if stop.is_set() else "done", markup=False)
 
@@ -193,7 +199,7 @@ def watch(ctx: click.Context, once: bool) -> None:
 def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool) -> None:
     """Add an author's papers, with abstracts, from Semantic Scholar to profile NAME.
 
-    Settings: [semantic-scholar] base_url and api_key in config.toml (or
+    Settings: [s2] base_url and api_key in config.toml (or
     $PAPERRADAR_S2_API_KEY); requests follow the [http] settings.
     """
     from paperradar.profile import add_papers, load_profile
@@ -202,8 +208,8 @@ def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool)
 
     home = resolve_home(ctx.obj["home"])
     config = load_config(home)
-    base_url = str(config.get("semantic-scholar", "base_url", s2.S2_BASE))
-    api_key = config.get("semantic-scholar", "api_key", None)
+    base_url = str(config.get("s2", "base_url", s2.S2_BASE))
+    api_key = config.get("s2", "api_key", None)
     settings = http_settings(config)
     with _store(ctx) as store:
         load_profile(store, name)  # an unknown profile fails before any request

@@ -2,8 +2,10 @@
 
 1. sync every enabled source (``paperradar.sync``);
 2. embed the papers that have no vector yet (``[watch] embed``, default on);
-3. build each profile's digest for the days since the previous slot, and email it where
-   ``[watch.email]`` names an address (through the outbox: at most once per digest).
+3. build the digest of each profile due at this slot -- a profile with an active
+   subscription at its subscription time, every other profile at ``[watch] at`` -- for the
+   days since the previous scheduled day, and email it to the subscription's address and
+   the one ``[watch.email]`` names (through the outbox: at most once per digest).
 
 A source that fails does not stop the rest: the run is ``done`` and its detail names the
 failure (the source resumes from its checkpoint next time). A problem that stops the run
@@ -14,18 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from paperradar.config import load_config
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.embedding import Embedder, default_embedder
+from paperradar.errors import PaperRadarError
 from paperradar.indexer import embed_missing
 from paperradar.profile import profile_names, seed_ids
 from paperradar.sources import configured_sources
 from paperradar.sources.http import PoliteClient, http_settings, open_client
 from paperradar.store import Store
+from paperradar.subscriptions import active_subscriptions
 from paperradar.sync import Progress, SyncReport, sync_sources
-from paperradar.watch import WatchSettings
+from paperradar.watch import Schedule, WatchSettings
 
 
 def sync_home(
@@ -67,7 +72,8 @@ def run_slot(
 
     parts: list[str] = []
     with Store.open(home) as store:
-        report = sync_home(store, home, today=slot.date(), should_stop=should_stop)
+        # today's date, not the slot's: a slot rerun days later must not move cursors back
+        report = sync_home(store, home, should_stop=should_stop)
         new = sum(run.report.new for run in report.runs)
         parts.append(f"synced {len(report.runs)} sources, {new} new papers")
         parts.extend(f"{run.name} failed: {run.error}" for run in report.failed)
@@ -76,17 +82,37 @@ def run_slot(
         model = embedder or default_embedder()
         if settings.embed:
             parts.append(f"embedded {embed_missing(store, model).embedded}")
-        start = settings.schedule.last_at_or_before(slot - dt.timedelta(seconds=1)).date()
-        smtp = mail.smtp_settings(home) if settings.email else None
+        start = settings.schedule.previous_day(slot)
+        subscribed = {sub[0]: sub for sub in active_subscriptions(store)}
+        smtp = None
         for name in settings.profiles or profile_names(store):
             if should_stop():
                 return "interrupted", "; ".join(parts)
-            digest = make_digest(
-                store, name, model, DigestOptions(start=start, end=slot.date(), top=settings.top)
-            )
+            sub = subscribed.get(name)
+            due = dt.time.fromisoformat(sub[2]) if sub else settings.schedule.at
+            if due != slot.time().replace(tzinfo=None):
+                continue  # this profile's digest is built at its own time
+            try:
+                digest = make_digest(
+                    store,
+                    name,
+                    model,
+                    DigestOptions(start=start, end=slot.date(), top=settings.top),
+                )
+            except PaperRadarError as exc:  # one profile's problem does not stop the others
+                parts.append(f"{name}: error: {exc}")
+                continue
             parts.append(f"{name}: {len(digest.entries)} papers")
-            address = settings.email.get(name)
-            if address and smtp is not None:
+            addresses = [a for a in (settings.email.get(name), sub[1] if sub else None) if a]
+            for address in dict.fromkeys(addresses):
+                smtp = smtp or mail.smtp_settings(home)
                 outcome = mail.send_digest(store, digest, address, smtp)
                 parts.append(f"email to {address}: {outcome.status}")
     return "done", "; ".join(parts)
+
+
+def schedule_with_subscriptions(home: Path, settings: WatchSettings) -> Schedule:
+    """The ``[watch]`` schedule plus the times of the active subscriptions."""
+    with Store.open(home) as store:
+        times = {dt.time.fromisoformat(sub[2]) for sub in active_subscriptions(store)}
+    return replace(settings.schedule, also=frozenset(times))

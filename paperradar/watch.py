@@ -1,7 +1,10 @@
 """``paperradar watch``: sync, then each profile's digest (and email), on a schedule.
 
 The schedule is ``[watch] at`` (local time, ``HH:MM`` or ``HH:MM:SS``) on ``[watch] days``
-(``mon-fri``, ``daily``, ``mon,wed,fri``...). Each slot is claimed in the store's
+(``mon-fri``, ``daily``, ``mon,wed,fri``...), plus the time of each active digest
+subscription (set in the web app): at each slot the sources are synced, and the digests built
+are those of the profiles due then -- a subscribed profile at its own time, every other
+profile at ``[watch] at``. Each slot is claimed in the store's
 ``schedule_runs`` table before it runs, so:
 
 - a slot that finished (``done`` or ``failed``) never runs again, whatever restarts happen;
@@ -20,8 +23,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import os
 import re
 import threading
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -32,23 +37,32 @@ from paperradar.store import Store
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 JOB = "watch"
+#: a slot is still due this long after its time, even with ``catch_up_hours = 0``
+SLOT_GRACE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """Local times at which the watch runs."""
+    """Local times of day at which the watch runs, on some days of the week."""
 
     at: dt.time
     days: frozenset[int]  # Monday is 0
+    #: more times of day (digest subscriptions set in the web app), on the same days
+    also: frozenset[dt.time] = frozenset()
+
+    @property
+    def times(self) -> list[dt.time]:
+        return sorted({self.at, *self.also})
 
     def slots_between(self, start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
         """Slots in ``(start, end]``, oldest first (aware local datetimes)."""
         day = start.date()
         while day <= end.date():
             if day.weekday() in self.days:
-                slot = dt.datetime.combine(day, self.at, tzinfo=start.tzinfo)
-                if start < slot <= end:
-                    yield slot
+                for at in self.times:
+                    slot = dt.datetime.combine(day, at, tzinfo=start.tzinfo)
+                    if start < slot <= end:
+                        yield slot
             day += dt.timedelta(days=1)
 
     def next_after(self, moment: dt.datetime) -> dt.datetime:
@@ -59,6 +73,13 @@ class Schedule:
         """The latest slot at or before ``moment``."""
         slots = list(self.slots_between(moment - dt.timedelta(days=8), moment))
         return slots[-1]
+
+    def previous_day(self, slot: dt.datetime) -> dt.date:
+        """The last scheduled day before the slot's day (a digest covers the days since)."""
+        day = slot.date() - dt.timedelta(days=1)
+        while day.weekday() not in self.days:
+            day -= dt.timedelta(days=1)
+        return day
 
 
 def parse_days(text: str) -> frozenset[int]:
@@ -112,7 +133,10 @@ def watch_settings(config: Config) -> WatchSettings:
     hours = _integer(config.get("watch", "catch_up_hours", 12), "catch_up_hours")
     embed = config.get("watch", "embed", True)
     if isinstance(embed, str):
-        embed = embed.strip().lower() in ("1", "true", "yes", "on")
+        word = embed.strip().lower()
+        if word not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"[watch] embed must be true or false, not {embed!r}")
+        embed = word in ("1", "true", "yes", "on")
     if not isinstance(embed, bool):
         raise ConfigError(f"[watch] embed must be true or false, not {embed!r}")
     profiles = config.get("watch", "profiles", [])
@@ -139,6 +163,24 @@ def _integer(value: object, key: str) -> int:
     if number < 0:
         raise ConfigError(f"[watch] {key} must not be negative, not {number}")
     return number
+
+
+def local_zone() -> dt.tzinfo:
+    """The machine's time zone with its daylight-saving rules (``$TZ``, else
+    /etc/localtime), so that 07:00 stays 07:00 across a change; a fixed offset otherwise."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    try:
+        if name:
+            return zoneinfo.ZoneInfo(name)
+        with open("/etc/localtime", "rb") as handle:
+            return zoneinfo.ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        zone = dt.datetime.now().astimezone().tzinfo
+        return zone if zone is not None else dt.UTC
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(local_zone())
 
 
 # -- slots --------------------------------------------------------------------------------
@@ -219,14 +261,14 @@ SlotRunner = Callable[[dt.datetime, Callable[[], bool]], tuple[str, str]]
 def due_slots(
     store: Store, settings: WatchSettings, now: dt.datetime, started: dt.datetime
 ) -> list[dt.datetime]:
-    """Slots to run now: unfinished ones, then the latest slot not yet run if it is not
-    older than the catch-up window (it may be older than ``started``: a missed slot)."""
+    """Slots to run now: unfinished ones, then the slots not yet run that are at most the
+    catch-up window old (they may be older than ``started``: missed slots)."""
     due = unfinished_slots(store)
-    latest = settings.schedule.last_at_or_before(now)
     done_up_to = last_slot_run(store)
-    fresh = done_up_to is None or latest > done_up_to
-    if fresh and now - latest <= settings.catch_up and latest not in due:
-        due.append(latest)
+    since = now - settings.catch_up - SLOT_GRACE  # the loop wakes a moment after a slot
+    if done_up_to is not None:
+        since = max(since, done_up_to)
+    due.extend(s for s in settings.schedule.slots_between(since, now) if s not in due)
     return due
 
 
@@ -236,17 +278,21 @@ def run_watch(
     run_slot: SlotRunner,
     stop: threading.Event,
     *,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+    clock: Callable[[], dt.datetime] = local_now,
     log: Callable[[str], None] = print,
     once: bool = False,
+    refresh: Callable[[], Schedule] | None = None,
 ) -> int:
     """Run due slots, then sleep until the next, until ``stop`` is set (with ``once``: until
     at least one slot ran, waiting for the next slot if none is due). Returns the number of
-    slots run."""
+    slots run. ``refresh`` re-reads the schedule before each round (subscription times
+    change while the watch runs)."""
     ran = 0
     started = clock()
     with watch_lock(store):
         while not stop.is_set():
+            if refresh is not None:
+                settings.schedule = refresh()
             for slot in due_slots(store, settings, clock(), started):
                 if stop.is_set() or not claim_slot(store, slot):
                     continue
@@ -266,6 +312,8 @@ def run_watch(
                 if remaining <= 0:
                     break
                 stop.wait(min(remaining, 60.0))  # re-read the clock: suspends, clock changes
+                if refresh is not None and refresh() != settings.schedule:
+                    break  # a subscription time changed: recompute the next slot
     return ran
 
 

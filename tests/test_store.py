@@ -47,7 +47,14 @@ def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path
     assert (tmp_path / "paperradar.db").exists()
     assert store.query("PRAGMA journal_mode")[0][0] == "wal"
     names = [r["name"] for r in store.query("SELECT name FROM migrations")]
-    assert names == ["0001_papers", "0002_vectors", "0003_radar", "0004_categories", "0005_sources"]
+    assert names == [
+        "0001_papers",
+        "0002_vectors",
+        "0003_radar",
+        "0004_categories",
+        "0005_sources",
+        "0006_users",
+    ]
     Store.open(tmp_path).close()  # reopening applies nothing twice
     assert [r["name"] for r in store.query("SELECT name FROM migrations")] == names
 

@@ -270,3 +270,47 @@ from = "Paper Radar <radar@example.org>"
             assert conn.execute("SELECT count(*) FROM schedule_runs").fetchone()[0] == 1
     finally:
         smtp.stop()
+
+
+def test_a_subscribed_profile_gets_its_digest_at_its_own_time(home: Path) -> None:
+    from paperradar import ingest_files
+    from paperradar.config import load_config
+    from paperradar.embedding import FakeEmbedder
+    from paperradar.profile import add_files, create_profile
+    from paperradar.scheduled import run_slot, schedule_with_subscriptions
+    from paperradar.subscriptions import set_subscription
+
+    recorder = Recorder()
+    port = free_port()
+    smtp = Controller(recorder, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        home.mkdir(parents=True)
+        (home / "config.toml").write_text(
+            f'[watch]\nat = "07:00"\ndays = "daily"\nembed = false\n\n[email]\n'
+            f'host = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "r@example.org"\n',
+            encoding="utf-8",
+        )
+        fixtures = REPO / "tests" / "fixtures" / "radar"
+        with Store.open(home) as store:
+            ingest_files(store, [fixtures / "listings.jsonl"])
+            for name in ("me", "other"):
+                create_profile(store, name)
+                add_files(store, name, [fixtures / "own.bib"])
+            set_subscription(store, "me", "sub@example.org", at="09:00")
+        settings = watch_settings(load_config(home))
+        settings.schedule = schedule_with_subscriptions(home, settings)
+        assert settings.schedule.times == [dt.time(7, 0), dt.time(9, 0)]
+        tz = dt.datetime.now().astimezone().tzinfo
+        seven = dt.datetime(2026, 7, 1, 7, 0, tzinfo=tz)
+        status, detail = run_slot(home, settings, seven, lambda: False, FakeEmbedder())
+        assert status == "done" and "other:" in detail and "me:" not in detail
+        assert recorder.messages == []
+        nine = seven.replace(hour=9)
+        status, detail = run_slot(home, settings, nine, lambda: False, FakeEmbedder())
+        assert "me:" in detail and "other:" not in detail
+        assert "email to sub@example.org: sent" in detail
+        (message,) = recorder.messages
+        assert message["To"] == "sub@example.org"
+    finally:
+        smtp.stop()

@@ -80,6 +80,7 @@ def _with_profile_ids(
     if not isinstance(profile, str) or profile_ids is None:
         raise ConfigError(f"[sources.{name}] profile must be a profile name")
     positive, negative = profile_ids(profile)
-    options["positive"] = [*options.get("positive", []), *positive]
-    options["negative"] = [*options.get("negative", []), *negative]
+    for key, ids in (("positive", positive), ("negative", negative)):
+        given = options.get(key, [])
+        options[key] = [*([given] if isinstance(given, str) else given), *ids]
     return options

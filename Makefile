@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_HOME ?= demo-home
 ARXIV_SLICE := data/arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz
+# the browser tests drive Debian's Chromium through Playwright (no browser download)
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test check lint types unit bench clean
+.PHONY: install browser demo test check lint types unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's chromium for tests/test_web_browser.py, installed once when it is missing
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-liberation fonts-dejavu-core >/dev/null; \
+	fi
+	@[ -x $(CHROMIUM) ] || { echo "error: $(CHROMIUM) is missing (apt-get install chromium)"; exit 1; }
 
 demo: install
 	rm -rf $(DEMO_HOME)
@@ -39,7 +52,7 @@ types: install
 
 check: lint types
 
-unit: install
+unit: install browser
 	$(BIN)/pytest -q
 
 test: check unit
@@ -53,6 +66,7 @@ bench: install
 	$(BIN)/python benchmarks/digest.py
 	$(BIN)/python benchmarks/affinity.py
 	$(BIN)/python benchmarks/ranking.py
+	$(BIN)/python benchmarks/web.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info tests/artifacts

@@ -298,15 +298,26 @@ def _matrix(vectors: dict[int, npt.NDArray[np.float32]], row_ids: Sequence[int])
     return normalised
 
 
+_BACKGROUND: dict[tuple[str, str, int, int, int], dict[int, npt.NDArray[np.float32]]] = {}
+
+
 def _background(store: Store, model: str, exclude: set[int], n: int, seed: int) -> Matrix:
-    """Vectors of up to ``n`` random stored papers (not in ``exclude``)."""
+    """Vectors of up to ``n`` random stored papers (not in ``exclude``). The sample depends
+    on the seed and the newest paper only, so it is read once per process and reused after
+    each like (reading ~1,000 random vectors cold took up to a second)."""
     top = int(store.query("SELECT ifnull(max(id), 0) AS m FROM papers")[0]["m"])
     if top == 0 or n <= 0:
         return np.zeros((0, 1), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 2)} - exclude)[: n * 2]
-    found = vectors_for(store, model, picks)
-    ids = list(found)[:n]
+    key = (str(store.path), model, seed, top, n)
+    found = _BACKGROUND.get(key)
+    if found is None:
+        rng = np.random.default_rng(seed)
+        picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 3)})
+        found = vectors_for(store, model, picks)
+        if len(_BACKGROUND) >= 16:
+            _BACKGROUND.pop(next(iter(_BACKGROUND)))
+        _BACKGROUND[key] = found
+    ids = [i for i in found if i not in exclude][:n]
     return _matrix(found, ids)
 
 
@@ -344,7 +355,7 @@ def scorer_for(
     n_feedback = len(profile.liked()) + len(disliked)
     negatives = None
     if n_feedback:
-        seed = profile.id * 1_000_003 + len(profile.feedback)
+        seed = profile.id * 1_000_003  # the same sample after every like: cached
         background = _background(
             store, embedder.model_id, set(anchor_ids) | set(disliked), config.background, seed
         )

@@ -1,0 +1,149 @@
+"""The web commands: ``serve`` and ``user add|list|rm|passwd|grant`` (thin, as every command)."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+
+from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
+from paperradar.config import resolve_home
+from paperradar.errors import UsageError
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--single-user",
+    is_flag=True,
+    help="No login: every profile is yours (only on a loopback address).",
+)
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str, port: int, single_user: bool) -> None:
+    """Serve the web app: the radar, search, papers, trending, profiles and the topic map."""
+    import uvicorn
+
+    from paperradar.web.app import create_app
+
+    if single_user and not _is_loopback(host):
+        raise UsageError(
+            f"--single-user serves without login, so only on a loopback address, not {host}"
+        )
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be 1-65535, not {port}")
+    home = resolve_home(ctx.obj["home"])
+    app = create_app(home, single_user=single_user)
+    state = app.state.web
+    if not single_user and not state.store.query("SELECT 1 FROM users LIMIT 1"):
+        err.print("warning: no users yet: add one with `paperradar user add NAME`", markup=False)
+    mode = "single-user, no login" if single_user else "log in with a user account"
+    err.print(f"serving {home} on http://{host}:{port}/ ({mode})", markup=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.group()
+def user() -> None:
+    """Web accounts: add, list, remove, change a password, grant a profile."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--profile", "profiles", multiple=True, help="Give the user this profile.")
+@click.pass_context
+@handle_errors
+def user_add(
+    ctx: click.Context, name: str, password_stdin: bool, profiles: tuple[str, ...]
+) -> None:
+    """Add a web user NAME (the password is asked for, or read with --password-stdin)."""
+    from paperradar.profile import load_profile
+    from paperradar.users import add_user, grant_profile
+
+    password = _password(password_stdin)
+    with _store(ctx) as store:
+        for profile in profiles:  # unknown profiles fail before the user is made
+            load_profile(store, profile)
+        add_user(store, name, password)
+        for profile in profiles:
+            grant_profile(store, name, profile)
+    out.print(f"user {name} added" + (f" with {', '.join(profiles)}" if profiles else ""))
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def user_list(ctx: click.Context, as_json: bool) -> None:
+    """The users and the profiles each owns."""
+    from paperradar.users import list_users
+
+    with _store(ctx) as store:
+        users = list_users(store)
+    if as_json:
+        _emit_json([{"name": u.name, "profiles": profiles} for u, profiles in users])
+        return
+    if not users:
+        out.print("no users")
+    for u, profiles in users:
+        out.print(f"{u.name}: {', '.join(profiles) or 'no profiles'}", markup=False)
+
+
+@user.command("rm")
+@click.argument("name")
+@click.pass_context
+@handle_errors
+def user_rm(ctx: click.Context, name: str) -> None:
+    """Remove a user and their sessions (their profiles stay, owned by nobody)."""
+    from paperradar.users import remove_user
+
+    with _store(ctx) as store:
+        remove_user(store, name)
+    out.print(f"user {name} removed")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+@handle_errors
+def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a user's password (their sessions end)."""
+    from paperradar.users import set_password
+
+    password = _password(password_stdin)
+    with _store(ctx) as store:
+        set_password(store, name, password)
+    out.print(f"password of {name} changed")
+
+
+@user.command("grant")
+@click.argument("name")
+@click.argument("profile")
+@click.pass_context
+@handle_errors
+def user_grant(ctx: click.Context, name: str, profile: str) -> None:
+    """Give profile PROFILE to user NAME (made with the CLI, a profile belongs to nobody)."""
+    from paperradar.users import grant_profile
+
+    with _store(ctx) as store:
+        grant_profile(store, name, profile)
+    out.print(f"{profile} now belongs to {name}")

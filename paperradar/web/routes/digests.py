@@ -1,0 +1,169 @@
+"""The digest archive and subscription settings.
+
+A digest is shown only to a viewer who may use its profile; any other digest id answers
+404 as if it did not exist (its profile's name is not revealed either).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperradar.digest.build import past_digests
+from paperradar.digest.render import why_lines
+from paperradar.errors import InputError
+from paperradar.models import Neighbour, Why
+from paperradar.store import Store
+from paperradar.subscriptions import DEFAULT_AT, get_subscription, set_subscription
+from paperradar.web.access import profiles_for, require_profile
+from paperradar.web.app import Viewer, check_csrf, render, store_of, viewer_of
+from paperradar.web.routes.profiles import paper_href
+
+router = APIRouter()
+
+StoreDep = Annotated[Store, Depends(store_of)]
+ViewerDep = Annotated[Viewer, Depends(viewer_of)]
+
+
+@router.get("/digests")
+def digests_page(
+    request: Request,
+    store: StoreDep,
+    viewer: ViewerDep,
+    profile: Annotated[str | None, Query(max_length=64)] = None,
+    saved: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The recorded digests and the email subscription of one profile (or of all the
+    viewer's profiles)."""
+    return _page(request, store, viewer, profile, saved=saved)
+
+
+def _page(
+    request: Request,
+    store: Store,
+    viewer: Viewer,
+    profile: str | None,
+    status: int = 200,
+    saved: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    allowed = profiles_for(store, viewer)
+    names = [require_profile(store, viewer, profile)] if profile else allowed
+    sections = []
+    for name in names:
+        subscription = get_subscription(store, name)
+        settings: dict[str, Any] = {
+            "email": subscription.email if subscription else "",
+            "enabled": subscription.enabled if subscription else True,
+            "at": subscription.at if subscription else DEFAULT_AT,
+            "exists": subscription is not None,
+        }
+        if form and form.get("profile") == name:
+            settings.update(form)
+        sections.append(
+            {
+                "name": name,
+                "digests": past_digests(store, name),
+                "subscription": settings,
+                "error": (errors or {}).get(name),
+                "saved": saved == name,
+            }
+        )
+    return render(
+        request,
+        "digests.html",
+        status,
+        viewer=viewer,
+        sections=sections,
+        profiles=allowed,
+        selected=profile,
+    )
+
+
+@router.get("/digests/{digest_id}")
+def digest_page(request: Request, digest_id: int, store: StoreDep, viewer: ViewerDep) -> Response:
+    """One recorded digest: its papers in order, each with the explanation shown then."""
+    rows = store.query(
+        "SELECT d.id, d.created, d.window_start, d.window_end, d.candidates, p.name "
+        "FROM digests d JOIN profiles p ON p.id = d.profile_id WHERE d.id = ?",
+        (digest_id,),
+    )
+    try:
+        if not rows:
+            raise HTTPException(status_code=404)
+        require_profile(store, viewer, str(rows[0]["name"]))
+    except HTTPException:
+        raise HTTPException(status_code=404, detail=f"no digest {digest_id}") from None
+    digest = dict(rows[0])
+    items = _items(store, digest_id)
+    return render(request, "digest_view.html", viewer=viewer, digest=digest, items=items)
+
+
+def _items(store: Store, digest_id: int) -> list[dict[str, Any]]:
+    rows = store.query(
+        "SELECT i.rank, i.score, i.why, p.pid, p.title, p.abstract, p.authors, p.categories "
+        "FROM digest_items i JOIN papers p ON p.id = i.paper_id WHERE i.digest_id = ? "
+        "ORDER BY i.rank",
+        (digest_id,),
+    )
+    out = []
+    for row in rows:
+        why, parts = _explanation(str(row["why"]))
+        abstract = str(row["abstract"] or "")
+        out.append(
+            {
+                "rank": int(row["rank"]),
+                "pid": str(row["pid"]),
+                "href": paper_href(str(row["pid"])),
+                "title": row["title"] or abstract[:100] or str(row["pid"]),
+                "authors": json.loads(row["authors"] or "[]"),
+                "categories": json.loads(row["categories"] or "[]"),
+                "score": float(row["score"]),
+                "why": why,
+                "parts": parts,
+            }
+        )
+    return out
+
+
+def _explanation(text: str) -> tuple[list[str], dict[str, float]]:
+    """The recorded explanation (``digest_items.why``) as lines, and the score's parts."""
+    try:
+        data = json.loads(text)
+        recorded = data.get("why") or {}
+        why = Why(
+            neighbours=[Neighbour(**n) for n in recorded.get("neighbours") or []],
+            terms=[str(t) for t in recorded.get("terms") or []],
+            rule=recorded.get("rule"),
+        )
+        parts = {str(k): float(v) for k, v in (data.get("parts") or {}).items()}
+    except (ValueError, TypeError, AttributeError):
+        return [], {}
+    return why_lines(why), parts
+
+
+@router.post("/profiles/{name}/subscription")
+def subscription(
+    request: Request,
+    name: str,
+    store: StoreDep,
+    viewer: ViewerDep,
+    csrf: Annotated[str | None, Form(max_length=128)] = None,
+    email: Annotated[str, Form(max_length=320)] = "",
+    enabled: Annotated[str | None, Form(max_length=10)] = None,
+    at: Annotated[str, Form(max_length=10)] = DEFAULT_AT,
+) -> Response:
+    """Set the profile's digest email: address, on/off, time of day (HH:MM)."""
+    check_csrf(request, viewer, csrf)
+    name = require_profile(store, viewer, name)
+    on = enabled is not None
+    try:
+        set_subscription(store, name, email, enabled=on, at=at)
+    except InputError as exc:
+        form = {"profile": name, "email": email, "enabled": on, "at": at}
+        return _page(request, store, viewer, name, 400, errors={name: str(exc)}, form=form)
+    return RedirectResponse(f"/digests?profile={name}&saved={name}", status_code=303)

@@ -145,5 +145,6 @@ def user_grant(ctx: click.Context, name: str, profile: str) -> None:
     from paperradar.users import grant_profile
 
     with _store(ctx) as store:
-        grant_profile(store, name, profile)
-    out.print(f"{profile} now belongs to {name}")
+        previous = grant_profile(store, name, profile)
+    moved = f" (it belonged to {previous} before)" if previous else ""
+    out.print(f"{profile} now belongs to {name}{moved}", markup=False)

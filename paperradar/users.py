@@ -98,9 +98,15 @@ def list_users(store: Store) -> list[tuple[User, list[str]]]:
 
 
 def remove_user(store: Store, name: str) -> None:
-    """Delete a user, their sessions and their ownership marks (their profiles stay)."""
+    """Delete a user, their sessions and their ownership marks. Their profiles stay, owned
+    by nobody, and their email subscriptions stop (nobody would read those mails)."""
     user = get_user(store, name)
     with store.transaction():
+        store.conn.execute(
+            "DELETE FROM subscriptions WHERE profile_id IN "
+            "(SELECT profile_id FROM profile_owners WHERE user_id = ?)",
+            (user.id,),
+        )
         store.conn.execute("DELETE FROM users WHERE id = ?", (user.id,))
 
 
@@ -189,13 +195,20 @@ def owner_of(store: Store, profile: str) -> int | None:
     return int(rows[0]["user_id"]) if rows else None
 
 
-def grant_profile(store: Store, user_name: str, profile: str) -> None:
-    """Make ``profile`` belong to ``user_name`` (it may have belonged to nobody or another)."""
+def grant_profile(store: Store, user_name: str, profile: str) -> str | None:
+    """Make ``profile`` belong to ``user_name``; the name of its previous owner, if another
+    user had it (the CLI says so: the profile moves)."""
     user = get_user(store, user_name)
     pid = _profile_id(store, profile)
+    previous = store.query(
+        "SELECT u.name FROM profile_owners o JOIN users u ON u.id = o.user_id "
+        "WHERE o.profile_id = ? AND o.user_id != ?",
+        (pid, user.id),
+    )
     with store.transaction():
         store.conn.execute(
             "INSERT INTO profile_owners(profile_id, user_id) VALUES (?, ?) "
             "ON CONFLICT(profile_id) DO UPDATE SET user_id = excluded.user_id",
             (pid, user.id),
         )
+    return str(previous[0]["name"]) if previous else None

@@ -95,7 +95,11 @@ def login(client: TestClient, name: str) -> None:
 @pytest.fixture
 def make_client(home: Path) -> MakeClient:
     def make(user: str | None = "alice", single_user: bool = False) -> TestClient:
-        client = TestClient(create_app(home, single_user=single_user, embedder=FakeEmbedder()))
+        app = create_app(home, single_user=single_user, embedder=FakeEmbedder())
+        # single-user mode answers only requests addressed to a loopback name
+        client = TestClient(
+            app, base_url="http://localhost" if single_user else "http://testserver"
+        )
         if user and not single_user:
             login(client, user)
         return client

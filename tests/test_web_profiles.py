@@ -442,7 +442,7 @@ def test_every_post_needs_the_csrf_token(
 
 def test_single_user_mode_creates_profiles_without_owner(home: Path) -> None:
     app = create_app(home, single_user=True, embedder=FakeEmbedder())
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, follow_redirects=False, base_url="http://localhost") as client:
         page = client.get("/profiles").text
         assert 'data-profile="nobody"' in page and 'data-profile="bob-db"' in page
         made = client.post("/profiles", data={"name": "solo", "csrf": csrf_of(page)})
@@ -489,3 +489,16 @@ def test_topic_map_library_on_tiny_profiles(home: Path) -> None:
     same = np.ones((12, 4))
     assert project(same)[0].tolist() == [[0.0, 0.0]] * 12
     assert cluster(same).tolist() == [0] * 12
+
+
+def test_single_user_mode_refuses_foreign_host_names(home: Path) -> None:
+    """DNS rebinding: a page served from another name that resolves to 127.0.0.1 must not
+    be able to drive the login-less app."""
+    app = create_app(home, single_user=True, embedder=FakeEmbedder())
+    with TestClient(app, base_url="http://attacker.example:8000") as client:
+        refused = client.get("/radar")
+        assert refused.status_code == 421
+        assert refused.headers["content-security-policy"].startswith("default-src 'none'")
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/profiles").status_code == 200
+    app.state.web.store.close()

@@ -15,6 +15,7 @@ rendered as HTML.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +45,12 @@ CSP = (
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 #: largest accepted request body (uploads of own papers): 5 MB
 MAX_BODY = 5 * 1024 * 1024
 
@@ -177,19 +184,34 @@ async def _too_large(send: Send) -> None:
             "headers": [
                 (b"content-type", b"text/plain"),
                 (b"content-length", str(len(body)).encode()),
+                *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
+def _local_host(host: str) -> bool:
+    """Whether a Host header names this machine by a loopback name or address."""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0][1:]
+    if name in ("localhost", "::1") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        state: WebState = request.app.state.web
+        if state.single_user and not _local_host(request.headers.get("host", "")):
+            # without login, only a page the browser got from this machine's own name may
+            # talk to us: a foreign name pointing here (DNS rebinding) is refused
+            response: Response = Response("single-user mode answers localhost only", 421)
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -212,7 +234,8 @@ def create_app(
         if exc.status_code == 401 and request.method == "GET":
             if request.headers.get("hx-request"):
                 return Response(status_code=401, headers={"HX-Redirect": "/login"})
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         return render(request, "error.html", status=exc.status_code, message=str(exc.detail))
 
     @app.exception_handler(RequestValidationError)

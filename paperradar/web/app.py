@@ -78,6 +78,9 @@ class WebState:
         self.lock = threading.Lock()  # released by whichever worker thread ends the request
         self._embedder = embedder
         self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
+        #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
+        #: button answers its card with the score it had, without ranking the day again
+        self.shown: dict[tuple[str, str], dict[int, Any]] = {}
         self.templates = Environment(
             loader=PackageLoader("paperradar.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

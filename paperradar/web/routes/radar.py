@@ -118,6 +118,10 @@ def radar(
         DigestOptions(start=chosen, end=chosen, top=TOP, record=False),
     )
     cards = [card_for(e.paper, e.row_id, prof, e, chosen) for e in digest.entries]
+    shown = state_of(request).shown
+    if len(shown) >= 64:
+        shown.pop(next(iter(shown)))
+    shown[(name, chosen.isoformat())] = {e.row_id: e for e in digest.entries}
     return render(request, "radar.html", **context, digest=digest, cards=cards)
 
 
@@ -157,8 +161,9 @@ def feedback(
     note: str | None = None
     target = store.load([row_id])[0]
     if htmx:  # keep the card's score: the paper was ranked before this action, or is after
+        entry = state_of(request).shown.get((name, day), {}).get(row_id)
         before = load_profile(store, name)
-        if row_id not in before.papers and row_id not in before.opinions():
+        if entry is None and row_id not in before.papers and row_id not in before.opinions():
             entry = match_paper(store, before, state_of(request).embedder, row_id, target).entry
     record_feedback(store, name, [target.id or paper], action)
     if not htmx:

@@ -1,0 +1,232 @@
+"""The ``eval`` commands: paperradar on public benchmarks (csfcube, citeulike, authors).
+
+Registered on the ``paperradar`` group by cli.py; as thin as the rest of the CLI: each command
+calls its dataset module's ``run`` (paperradar.eval.*) and prints the report with
+paperradar.eval.table. Vectors are cached in the home's store, so a re-run embeds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from paperradar.cli import _emit_json, err, handle_errors, main
+from paperradar.config import resolve_home
+from paperradar.embedding import default_embedder
+from paperradar.store import Store
+
+if TYPE_CHECKING:
+    from paperradar.eval import EvalReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: progress(stage, done, total), as paperradar.eval.csfcube.run calls it
+Progress = Callable[[str, int, int], None]
+
+
+def common_options(func: F) -> F:
+    """--method, --json, --quiet and --home, shared by every eval command."""
+    options = [
+        click.option(
+            "--method",
+            "methods",
+            multiple=True,
+            help="A method to evaluate (repeat, or separate with commas); default: all.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option(
+            "--home",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Cache vectors in this paperradar home (default: the global --home).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _methods(values: tuple[str, ...]) -> list[str] | None:
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    return names or None
+
+
+@contextmanager
+def _home_store(ctx: click.Context, home: Path | None) -> Iterator[Store]:
+    with Store.open(resolve_home(home or ctx.obj["home"])) as store:
+        yield store
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar on the terminal's stderr, or None (quiet, --json, or a pipe)."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _per_user(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """A ``progress(done, total)`` callback drawing on the bar as ``stage``."""
+    if progress is None:
+        return None
+
+    def update(done: int, total: int) -> None:
+        progress(stage, done, total)
+
+    return update
+
+
+def _print(report: EvalReport, as_json: bool) -> None:
+    from paperradar.eval.table import format_report, report_to_json
+
+    if as_json:
+        _emit_json(report_to_json(report))
+    else:
+        click.echo(format_report(report), nl=False)
+
+
+def _data_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--data", required=True, type=click.Path(path_type=Path), help=help_text)
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Evaluate paperradar on public benchmarks (datasets you downloaded)."""
+
+
+@eval_group.command("csfcube")
+@_data_option("The CSFCube release folder (github.com/iesl/CSFCube).")
+@common_options
+@click.pass_context
+@handle_errors
+def eval_csfcube(
+    ctx: click.Context,
+    data: Path,
+    methods: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    home: Path | None,
+) -> None:
+    """CSFCube faceted query-by-example: NDCG%20 and more on its two-fold test protocol,
+    beside the published SPECTER figures. Methods: paperradar, bm25, hybrid (each also
+    -facet: the query's facet sentences only) and specter (the dataset's rankings)."""
+    from paperradar.eval import csfcube
+
+    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+        report = csfcube.run(
+            data,
+            embedder=default_embedder(),
+            methods=_methods(methods),
+            store=store,
+            progress=progress,
+        )
+    _print(report, as_json)
+
+
+@eval_group.command("citeulike")
+@_data_option("The CiteULike folder (citeulike-a or citeulike-t).")
+@click.option(
+    "--split",
+    type=click.Choice(["sparse", "dense"]),
+    default="sparse",
+    show_default=True,
+    help="Which of the dataset's settings to evaluate.",
+)
+@click.option("--users", default=500, show_default=True, help="Users sampled.")
+@click.option("--seed", default=0, show_default=True, help="Sampling seed.")
+@common_options
+@click.pass_context
+@handle_errors
+def eval_citeulike(
+    ctx: click.Context,
+    data: Path,
+    split: str,
+    users: int,
+    seed: int,
+    methods: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    home: Path | None,
+) -> None:
+    """CiteULike libraries: recall@M of held-out papers for sampled users."""
+    from paperradar.eval import citeulike
+
+    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+        report = citeulike.run(
+            data,
+            embedder=default_embedder(),
+            methods=_methods(methods),
+            split=split,
+            users=users,
+            seed=seed,
+            store=store,
+            progress=_per_user(progress, "users"),
+        )
+    _print(report, as_json)
+
+
+@eval_group.command("authors")
+@_data_option("The authors dataset file.")
+@click.option(
+    "--cutoff",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Papers before this date are the profile, after it the ones to find (YYYY-MM-DD).",
+)
+@click.option(
+    "--min-papers", default=4, show_default=True, help="Authors with fewer papers are skipped."
+)
+@click.option("--users", default=300, show_default=True, help="Authors sampled.")
+@click.option("--seed", default=0, show_default=True, help="Sampling seed.")
+@common_options
+@click.pass_context
+@handle_errors
+def eval_authors(
+    ctx: click.Context,
+    data: Path,
+    cutoff: dt.datetime | None,
+    min_papers: int,
+    users: int,
+    seed: int,
+    methods: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    home: Path | None,
+) -> None:
+    """Authors as users: rank their later papers from their earlier ones."""
+    from paperradar.eval import authors
+
+    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+        report = authors.run(
+            data,
+            embedder=default_embedder(),
+            methods=_methods(methods),
+            cutoff=cutoff.date() if cutoff else None,
+            min_papers=min_papers,
+            users=users,
+            seed=seed,
+            store=store,
+            progress=progress,
+        )
+    _print(report, as_json)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -420,14 +421,7 @@ def add_rule_route(
     kind: Annotated[str, Form(max_length=40)] = "",
     value: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    check_csrf(request, viewer, csrf)
-    name = require_profile(store, viewer, name)
-    try:
-        added = add_rule(store, name, kind, value)
-    except InputError as exc:
-        return _answer(request, store, viewer, name, "", "_profile_rules.html", str(exc))
-    done = "rule-added" if added else "rule-exists"
-    return _answer(request, store, viewer, name, done, "_profile_rules.html")
+    return _change_rule(request, store, viewer, name, csrf, (kind, value), add_rule, "added")
 
 
 @router.post("/profiles/{name}/rules/remove")
@@ -440,11 +434,26 @@ def remove_rule_route(
     kind: Annotated[str, Form(max_length=40)] = "",
     value: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
+    return _change_rule(request, store, viewer, name, csrf, (kind, value), remove_rule, "removed")
+
+
+def _change_rule(
+    request: Request,
+    store: Store,
+    viewer: Viewer,
+    name: str,
+    csrf: str | None,
+    rule: tuple[str, str],
+    change: Callable[[Store, str, str, str], bool],
+    verb: str,
+) -> Response:
+    """Add or remove a follow / mute rule; the notice says whether anything changed."""
     check_csrf(request, viewer, csrf)
     name = require_profile(store, viewer, name)
     try:
-        removed = remove_rule(store, name, kind, value)
+        changed = change(store, name, *rule)
     except InputError as exc:
         return _answer(request, store, viewer, name, "", "_profile_rules.html", str(exc))
-    done = "rule-removed" if removed else "rule-missing"
+    unchanged = {"added": "rule-exists", "removed": "rule-missing"}[verb]
+    done = f"rule-{verb}" if changed else unchanged
     return _answer(request, store, viewer, name, done, "_profile_rules.html")

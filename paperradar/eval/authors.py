@@ -94,6 +94,8 @@ SPLITS = ("no-feedback", "simulated-likes")
 #: methods whose score of a candidate does not depend on the other candidates
 POINTWISE = frozenset({"arxiv-sanity", "zotero", "max-cosine", "mean-cosine", "bm25"})
 EMBED_CHUNK = 2048
+#: the method the others are compared with, user by user, in the notes
+REFERENCE = "paperradar"
 
 #: called as progress(stage, done, total); stages "embed" and "replay" (users done)
 EvalProgress = Callable[[str, int, int], None]
@@ -498,12 +500,15 @@ def rows_of(
     outcome: Outcome, method_names: Sequence[str], first: int | None = None
 ) -> list[EvalRow]:
     """One row per method and split: the mean over users and its 95% half-width; with
-    ``first``, over the first ``first`` users drawn only (split named "SPLIT, first N")."""
+    ``first``, over the first ``first`` users drawn only (split named "SPLIT, first N"),
+    for the methods run on more users than that."""
     rows = []
     for split in SPLITS:
         for name in method_names:
             values = outcome.per_user.get((name, split), [])
             if first is not None:
+                if len(values) <= first:  # already those users: its own row says it
+                    continue
                 values = values[:first]
             if not values:
                 continue
@@ -532,15 +537,18 @@ def random_expectation(feed: Feed, users: Sequence[PseudoUser], k: int) -> float
     return statistics.fmean(values)
 
 
-def paired_gain(outcome: Outcome, name: str, metric: str) -> tuple[float, float, int] | None:
-    """Mean per-user difference (simulated likes - no feedback) with its 95% half-width."""
-    plain = outcome.per_user.get((name, SPLITS[0]))
-    liked = outcome.per_user.get((name, SPLITS[1]))
-    if not plain or not liked:
+def paired_difference(
+    outcome: Outcome, first: tuple[str, str], second: tuple[str, str], metric: str
+) -> tuple[float, float, int] | None:
+    """Mean per-user difference ``second - first`` of ``(method, split)`` figures, over the
+    users both have (the first drawn), with its 95% half-width; None without users."""
+    a = outcome.per_user.get(first, [])
+    b = outcome.per_user.get(second, [])
+    n = min(len(a), len(b))
+    if not n:
         return None
-    diffs = [b[metric] - a[metric] for a, b in zip(plain, liked, strict=True)]
-    mean, half = mean_ci95(diffs)
-    return mean, half, len(diffs)
+    mean, half = mean_ci95([y[metric] - x[metric] for x, y in zip(a[:n], b[:n], strict=True)])
+    return mean, half, n
 
 
 def run(
@@ -650,7 +658,7 @@ def _notes(
         "users are normalised author names: namesakes count as one user",
     ]
     for name in names:
-        gain = paired_gain(outcome, name, "recall@20")
+        gain = paired_difference(outcome, (name, SPLITS[0]), (name, SPLITS[1]), "recall@20")
         if gain is None:
             continue
         mean, half, n = gain
@@ -659,4 +667,18 @@ def _notes(
             f"{name}: simulated likes - no feedback, recall@20 {mean:+.4f} ± {half:.4f} "
             f"(paired, {n} users; {liked} liked a target before their last target day)"
         )
+    if REFERENCE in names:
+        for split in SPLITS:
+            parts = []
+            for name in names:
+                if name == REFERENCE:
+                    continue
+                diff = paired_difference(outcome, (REFERENCE, split), (name, split), "recall@20")
+                if diff is not None:
+                    parts.append(f"{name} {diff[0]:+.4f} ± {diff[1]:.4f} ({diff[2]})")
+            if parts:
+                notes.append(
+                    f"{split}, recall@20 minus {REFERENCE}'s (paired over the users both "
+                    f"ran): {'; '.join(parts)}"
+                )
     return notes

@@ -170,7 +170,7 @@ def test_the_thresholds(listing: Listing) -> None:
     assert alice.targets == index(listing, "10012", "10018", "10028")
 
 
-def test_sampling_is_seeded_and_prefix_stable(listing: Listing) -> None:
+def test_sampling_is_seeded_and_can_take_everyone(listing: Listing) -> None:
     users = pseudo_users([p.authors for p in listing.papers], listing.days, CUTOFF)
     assert sample_users(users, 2, seed=3) == sample_users(users, 2, seed=3)
     assert sorted(u.name for u in sample_users(users, 10, seed=3)) == [u.name for u in users]

@@ -331,7 +331,21 @@ def paste(
             data = text.encode("utf-8")
             report = _add_bytes(store, name, data, "pasted.txt", "pasted text", fmt)
     except InputError as exc:
-        return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
+        return _papers_failed(request, store, viewer, name, exc)
+    return _papers_added(request, store, viewer, name, report)
+
+
+def _papers_failed(
+    request: Request, store: Store, viewer: Viewer, name: str, exc: InputError
+) -> Response:
+    """The own-papers section with the reader's or library's one-line error."""
+    return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
+
+
+def _papers_added(
+    request: Request, store: Store, viewer: Viewer, name: str, report: Any
+) -> Response:
+    """The own-papers section with what an addition did."""
     return _answer(
         request, store, viewer, name, "added", "_profile_papers.html", None, _counts(report)
     )
@@ -360,10 +374,8 @@ def upload(
         fmt = _format(format_name)
         report = _add_bytes(store, name, data, _upload_name(file.filename), shown, fmt)
     except InputError as exc:
-        return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
-    return _answer(
-        request, store, viewer, name, "added", "_profile_papers.html", None, _counts(report)
-    )
+        return _papers_failed(request, store, viewer, name, exc)
+    return _papers_added(request, store, viewer, name, report)
 
 
 @router.post("/profiles/{name}/ids")
@@ -384,10 +396,8 @@ def add_by_id(
             raise UsageError("give a paper id")
         report = add_ids(store, name, refs)
     except InputError as exc:
-        return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
-    return _answer(
-        request, store, viewer, name, "added", "_profile_papers.html", None, _counts(report)
-    )
+        return _papers_failed(request, store, viewer, name, exc)
+    return _papers_added(request, store, viewer, name, report)
 
 
 @router.post("/profiles/{name}/papers/remove")
@@ -404,7 +414,7 @@ def remove_paper(
     try:
         remove_papers(store, name, [id])
     except InputError as exc:
-        return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
+        return _papers_failed(request, store, viewer, name, exc)
     return _answer(request, store, viewer, name, "removed", "_profile_papers.html")
 
 

@@ -24,27 +24,29 @@ from paperradar.embedding import FakeEmbedder
 from paperradar.errors import FormatError, UsageError
 from paperradar.eval import EvalReport
 from paperradar.eval.authors import (
+    Listing,
+    default_cutoff,
+    load,
+    make_feed,
+    pseudo_users,
+    run,
+    sample_users,
+)
+from paperradar.eval.methods import Candidates, Profile, make_method
+from paperradar.eval.replay import (
     POINTWISE,
     SPLITS,
     DayResult,
     Feed,
-    Listing,
     Outcome,
     PseudoUser,
     UserRanker,
-    default_cutoff,
     evaluate,
-    load,
-    make_feed,
     paired_difference,
-    pseudo_users,
     replay,
     rows_of,
-    run,
-    sample_users,
     user_metrics,
 )
-from paperradar.eval.methods import Candidates, Profile, make_method
 from paperradar.store import Store
 
 FEED = Path(__file__).resolve().parent / "fixtures" / "eval" / "authors.jsonl"

@@ -65,10 +65,18 @@ class Text:
     abstract: str
     authors: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    _terms: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def body(self) -> str:
         return f"{self.title}\n{self.abstract}"
+
+    def terms(self) -> list[str]:
+        """The body's terms (terms.tokens), tokenised on first use and kept: a text scored
+        again (an evaluation ranking the same items for many users) is not tokenised again."""
+        if self._terms is None:
+            self._terms = tokens(self.body)
+        return self._terms
 
 
 @dataclass(slots=True)
@@ -208,7 +216,7 @@ class Scorer:
                         : cfg.keyword_shortlist
                     ]
                 )
-            candidates = Candidates(tokens(texts[i].body) for i in short.tolist())
+            candidates = Candidates(texts[i].terms() for i in short.tolist())
             self.terms = TermProfile(self.anchor_texts, candidates)
             keywords[short] = self.terms.score_all()
             self._terms_of = dict(zip(short.tolist(), candidates.terms, strict=True))
@@ -250,7 +258,7 @@ class Scorer:
         ]
         own = self._terms_of.get(i)
         terms = self.terms.shared(
-            own if own is not None else tokens(self._texts[i].body), self.config.terms
+            own if own is not None else self._texts[i].terms(), self.config.terms
         )
         return Why(neighbours=neighbours, terms=terms, rule=scored.rule[i])
 

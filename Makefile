@@ -57,16 +57,16 @@ unit: install browser
 
 test: check unit
 
+# every benchmark in turn (hours: search.py alone builds and queries a 1M-paper store), each
+# writing benchmarks/results/NAME.json; a failing one does not stop the others; then one table
+BENCHMARKS := ingest embed search csfcube fusion digest affinity ranking authors web
 bench: install
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/embed.py
-	$(BIN)/python benchmarks/search.py
-	$(BIN)/python benchmarks/csfcube.py
-	$(BIN)/python benchmarks/fusion.py
-	$(BIN)/python benchmarks/digest.py
-	$(BIN)/python benchmarks/affinity.py
-	$(BIN)/python benchmarks/ranking.py
-	$(BIN)/python benchmarks/web.py
+	@failed=; for name in $(BENCHMARKS); do \
+	  echo "== benchmarks/$$name.py"; \
+	  $(BIN)/python benchmarks/$$name.py || failed="$$failed $$name"; \
+	done; \
+	echo; $(BIN)/python benchmarks/summary.py || failed="$$failed summary"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache *.egg-info tests/artifacts

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import describe_machine
+from _machine import run_record, summary_row
 
 from paperradar.affinity import AffinityReport, compute_affinity, write_scores
 from paperradar.embedding import Embedder, FakeEmbedder, MiniLMEmbedder, Progress, Vectors
@@ -187,6 +187,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     wall = time.perf_counter()
+    record = run_record()
 
     papers = read_papers(args.data)
     if len(papers) < args.submissions + 4 * args.papers:  # beyond that, reviewers share more
@@ -209,6 +210,7 @@ def main() -> int:
         store.close()
 
     result = {
+        **record,
         "embedder": inner.model_id,
         "precision": getattr(inner, "precision", None),
         "reviewers": args.reviewers,
@@ -218,7 +220,6 @@ def main() -> int:
         "runs": runs,
         "scores_identical_across_runs": same,
         "wall_seconds": round(time.perf_counter() - wall, 1),
-        "machine": describe_machine(),
         "command": "python benchmarks/affinity.py" + (" --fake" if args.fake else ""),
     }
     print(
@@ -245,6 +246,43 @@ def main() -> int:
     args.out.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0 if same else 1
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per embedder (one entry each): the warm run beside the cold one, and scoring's rate."""
+    rows = []
+    for name, entry in results.items():
+        runs = {r["run"]: r for r in entry["runs"]}
+        size = f"{entry['reviewers']} reviewers x {entry['submissions']} submissions"
+        warm, cold = runs.get("warm"), runs.get("cold")
+        if warm is None:
+            continue
+        rows.append(
+            summary_row(
+                f"warm run, {name}",
+                seconds_of(warm),
+                "s",
+                "lower",
+                baseline="cold run (every text embedded)",
+                baseline_value=seconds_of(cold) if cold else None,
+                note=f"{size}; `{entry.get('command', '?')}`",
+            )
+        )
+        rows.append(
+            summary_row(
+                f"scoring (warm), {name}",
+                warm["pairs_per_second"],
+                "pairs/s",
+                "higher",
+            )
+        )
+    return rows
+
+
+def seconds_of(run: dict[str, Any]) -> float:
+    """A run's time: embedding, scoring, reading the files and writing the CSV."""
+    parts = ("embed_seconds", "score_seconds", "read_seconds", "write_seconds")
+    return round(sum(float(run[k]) for k in parts), 3)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import describe_machine
+from _machine import run_record, summary_row
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import MiniLMEmbedder
@@ -39,6 +39,7 @@ from paperradar.eval.table import format_report, report_to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "csfcube"
+RESULTS = ROOT / "benchmarks" / "results" / "csfcube.json"
 FACETS = csfcube.FACETS
 GROUPS = csfcube.SPLITS
 METRICS = csfcube.METRICS
@@ -74,6 +75,7 @@ def main() -> int:
     methods: list[str] = list(args.methods or csfcube.METHODS)
     if "specter" not in methods:
         methods.append("specter")  # the reproduction check needs it
+    record = run_record()
     embedder = MiniLMEmbedder(precision=args.precision)
     try:
         cube = csfcube.load(args.data)
@@ -94,6 +96,7 @@ def main() -> int:
         for method, ranked in rankings.by_method.items()
     }
     results = {
+        **record,
         "data": str(args.data),
         "model": embedder.model_id,
         "precision": embedder.precision,
@@ -103,9 +106,8 @@ def main() -> int:
         "report": report_to_json(report),
         "specter_reproduced": reproduced,
         "per_query_ndcg%20": per_query,
-        "machine": describe_machine(),
     }
-    out = ROOT / "benchmarks" / "results" / "csfcube.json"
+    out = RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     machine = results["machine"]
@@ -118,6 +120,28 @@ def main() -> int:
     print(f"SPECTER reproduced: {reproduced}")
     print(f"results:   {out.relative_to(ROOT)}")
     return 0 if reproduced else 1
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """paperradar's similar papers on all of CSFCube beside SPECTER's rankings, scored by the
+    same code in the same run."""
+    by = {(r["method"], r["split"]): r for r in results["report"]["rows"]}
+    ours, specter = by.get(("paperradar", "all")), by.get(("specter", "all"))
+    if ours is None:
+        return []
+    note = f"{ours['n']} query-facets; SPECTER reproduced: {results.get('specter_reproduced')}"
+    return [
+        summary_row(
+            f"similar, {label} (all)",
+            ours["metrics"][metric],
+            "",
+            "higher",
+            baseline="SPECTER (shipped rankings)",
+            baseline_value=specter["metrics"][metric] if specter else None,
+            note=note if metric == "ndcg%20" else None,
+        )
+        for metric, label in (("ndcg%20", "NDCG%20"), ("map", "MAP"))
+    ]
 
 
 # --- helpers benchmarks/fusion.py imports (delegating to paperradar.eval.csfcube) ----------

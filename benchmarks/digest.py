@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import describe_machine
+from _machine import run_record, summary_row
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
@@ -105,6 +105,7 @@ def main() -> int:
     if not args.data.exists():
         print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
         return 2
+    record = run_record()
     embedder = FakeEmbedder(dim=384)
     home: Path = args.work / "home"
     setup = build(home, args.data, embedder)
@@ -117,8 +118,7 @@ def main() -> int:
     print(f"window {start} .. {end}: {n:,} candidates", flush=True)
     options = DigestOptions(start=start, end=end, top=20)
     results: dict[str, Any] = {
-        "machine": describe_machine(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        **record,
         "setup": setup,
         "window": {"start": start.isoformat(), "end": end.isoformat(), "candidates": n},
         "target_s": TARGET_S,
@@ -172,6 +172,33 @@ def main() -> int:
     )
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The library call's median time, without and with feedback, and a fresh process's wall
+    time; no same-run baseline."""
+    n = results["window"]["candidates"]
+    target = results.get("target_s")
+    rows = [
+        summary_row(
+            f"digest median, {label}",
+            results[key]["median_s"],
+            "s",
+            "lower",
+            target=target,
+            note=(
+                f"{n:,} candidates; {results[key]['runs']} runs, "
+                f"{results[key]['min_s']}-{results[key]['max_s']} s"
+            ),
+        )
+        for key, label in (
+            ("digest", "no feedback"),
+            ("digest_with_feedback", "20 feedback actions"),
+        )
+    ]
+    if "cli_wall_s" in results:
+        rows.append(summary_row("CLI digest, fresh process", results["cli_wall_s"], "s", "lower"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
-import torch
-from _machine import describe_machine
+from _machine import run_record, summary_row
 
 from paperradar.embedding import (
     MiniLMEmbedder,
@@ -44,6 +43,7 @@ from paperradar.embedding import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
+RESULTS = ROOT / "benchmarks" / "results" / "embed.json"
 TARGET = 200.0
 MIN_COSINE = 0.999
 
@@ -87,6 +87,8 @@ def timed(encode: Encode, texts: Sequence[str]) -> tuple[float, float, np.ndarra
 
 
 def with_threads(n: int, encode: Encode) -> Encode:
+    import torch
+
     def run(texts: Sequence[str]) -> np.ndarray:
         before = torch.get_num_threads()
         torch.set_num_threads(n)
@@ -99,6 +101,8 @@ def with_threads(n: int, encode: Encode) -> Encode:
 
 
 def st_encode(model: Any, batch_size: int = 32, autocast: bool = False) -> Encode:
+    import torch
+
     def run(texts: Sequence[str]) -> np.ndarray:
         if autocast:
             with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -115,6 +119,8 @@ def packed_encode(model: _PackedMiniLM, batch_size: int = 32) -> Encode:
 def onnx_steps(st: Any, folder: Path) -> dict[str, Encode]:
     """onnxruntime on the same model exported locally: fp32, with its BERT fusions, and
     dynamically quantised to int8. Empty when onnxruntime is not installed."""
+    import torch
+
     try:
         import onnx
         import onnxruntime as ort
@@ -194,6 +200,8 @@ def onnx_steps(st: Any, folder: Path) -> dict[str, Encode]:
 
 
 def build_steps(texts: Sequence[str], with_onnx: bool, folder: Path) -> dict[str, Encode]:
+    import torch
+
     cores = os.cpu_count() or 1
     st = load_sentence_transformer()
     st_bf16 = load_sentence_transformer()
@@ -255,7 +263,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-onnx", action="store_true", help="skip the onnxruntime steps")
     args = parser.parse_args()
+    import torch
 
+    record = run_record()
     texts = read_texts(args.data, args.n)
     print(f"{len(texts)} real papers from {args.data.name}; bf16 CPU: {cpu_has_bf16()}")
     with tempfile.TemporaryDirectory() as folder:
@@ -311,10 +321,10 @@ def main() -> None:
         f"(target {TARGET:.0f} docs/s at cosine >= {MIN_COSINE})"
     )
 
-    out = ROOT / "benchmarks" / "results" / "embed.json"
+    out = RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     result = {
-        "machine": describe_machine(),
+        **record,
         "bf16_cpu": cpu_has_bf16(),
         "torch": torch.__version__,
         "data": args.data.name,
@@ -333,6 +343,29 @@ def mean_tokens(texts: Sequence[str]) -> float:
     st = load_sentence_transformer()
     ids = st.tokenizer(list(texts), truncation=True, max_length=st.max_seq_length)["input_ids"]
     return float(np.mean([len(s) for s in ids]))
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """MiniLMEmbedder as shipped (the last step) beside plain fp32 encode (the first)."""
+    steps = results["steps"]
+    baseline = next((s for s in steps if "(baseline)" in s["step"]), steps[0])
+    shipped = steps[-1]
+    return [
+        summary_row(
+            shipped["step"].removeprefix("paperradar "),
+            shipped["docs_per_s"],
+            "docs/s",
+            "higher",
+            baseline=baseline["step"].replace(" (baseline)", ""),
+            baseline_value=baseline["docs_per_s"],
+            target=results.get("target_docs_per_s"),
+            note=(
+                f"{results['papers']} abstracts; min cosine to the baseline's vectors "
+                f"{shipped['cosine_min']}; other processes took "
+                f"{shipped['other_cpu_share']:.0%} of the CPU"
+            ),
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _machine import describe_machine
+from _machine import run_record, summary_row
 from csfcube import (
     DEFAULT_DATA,
     GROUPS,
@@ -105,6 +105,7 @@ from paperradar.indexer import embed_missing
 from paperradar.search import keyword_ranking
 from paperradar.semantic import duplicates_of, hybrid_search, vector_index
 
+RESULTS = ROOT / "benchmarks" / "results" / "fusion.json"
 Ranking = list[tuple[int, float]]  # (row id, score), best first
 Metrics = dict[QueryKey, dict[str, float]]  # per query: metric -> value
 POOLED = ("title", "facet")  # judged CSFCube pools
@@ -619,6 +620,7 @@ def prepare_store(data: Path, home_dir: Path, embedder: Embedder) -> tuple[Store
 
 def main() -> int:
     wall = time.perf_counter()
+    record = run_record()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the CSFCube folder")
     parser.add_argument("--cache", type=Path, help="keep the store and its vectors here")
@@ -791,6 +793,7 @@ def main() -> int:
     }
     wall_s = time.perf_counter() - wall
     results = {
+        **record,
         "data": str(data),
         **corpus_info,
         "model": embedder.model_id,
@@ -821,9 +824,8 @@ def main() -> int:
         "decision": decision,
         "library_default_on_all_queries": library_row,
         "landscape_all_queries": landscape,
-        "machine": describe_machine(),
     }
-    out = ROOT / "benchmarks" / "results" / "fusion.json"
+    out = RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
@@ -900,6 +902,43 @@ def main() -> int:
     if switch != (default.name != grid[baseline].name):
         print("note: the library's default does not follow this run's decision")
     return 1 if mismatches else 0
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The library's hybrid default beside the better single list, per kind of query (all
+    queries), and the rule's choice beside RRF k=60 depth 100 (cross-validated test halves)."""
+    default = results["library_default"]
+    rows = []
+    for kind, scores in results["library_default_on_all_queries"].items():
+        metric = PRIMARY[kind][0]
+        alone = results["landscape_all_queries"][kind]
+        single = max(("keyword", "semantic"), key=lambda name: alone[name][metric])
+        rows.append(
+            summary_row(
+                f"hybrid {default}, {kind}, {metric.upper()}",
+                scores["all_queries"][metric],
+                "",
+                "higher",
+                baseline=f"{single} alone (the better one)",
+                baseline_value=alone[single][metric],
+            )
+        )
+    rule = results["one_default"]["any of the above"]
+    before = next(r for name, r in results["one_default"].items() if name.endswith("(before)"))
+    for kind in POOLED:
+        rows.append(
+            summary_row(
+                f"rule's pick on dev, {kind}, NDCG%20 on test",
+                rule["test"][kind]["ndcg%20"],
+                "",
+                "higher",
+                baseline="rrf k=60 depth=100",
+                baseline_value=before["test"][kind]["ndcg%20"],
+                note=f"paired sign-flip p {rule['vs_rrf60'][kind]['p']}",
+            )
+        )
+    rows[-1]["note"] += f"; decision: {results['decision']}"
+    return rows
 
 
 if __name__ == "__main__":

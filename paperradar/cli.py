@@ -465,4 +465,4 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 # The radar's commands (profile, like, follow, digest, ...) and the live-source commands
 # (sync, watch, profile add-author) and the web commands (serve, user) register themselves.
-from paperradar import cli_eval, cli_radar, cli_sources, cli_tune, cli_web  # noqa: E402, F401
+from paperradar import cli_eval, cli_radar, cli_sources, cli_web  # noqa: E402, F401

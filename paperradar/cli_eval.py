@@ -18,6 +18,7 @@ import click
 from paperradar.cli import _emit_json, err, handle_errors, main
 from paperradar.config import resolve_home
 from paperradar.embedding import default_embedder
+from paperradar.errors import UsageError
 from paperradar.store import Store
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 #: progress(stage, done, total), as paperradar.eval.csfcube.run calls it
 Progress = Callable[[str, int, int], None]
+#: paperradar.eval.replay.LIKE_TOP, for --like-top's help only (importing the eval modules
+#: would slow every command's start-up; a test keeps the two equal)
+LIKE_TOP = 20
 
 
 def common_options(func: F) -> F:
@@ -199,6 +203,21 @@ def eval_citeulike(
 )
 @click.option("--users", default=300, show_default=True, help="Authors sampled.")
 @click.option("--seed", default=0, show_default=True, help="Sampling seed.")
+@click.option(
+    "--method-users",
+    "method_users",
+    multiple=True,
+    metavar="NAME=N",
+    help="Run method NAME on the first N users drawn only, for slow methods such as "
+    "arxiv-sanity (repeat, or separate with commas).",
+)
+@click.option("--no-likes", is_flag=True, help="Skip the simulated-likes split.")
+@click.option(
+    "--like-top",
+    type=int,
+    metavar="N",
+    help=f"Simulated likes: the targets in a day's top N are liked.  [default: {LIKE_TOP}]",
+)
 @common_options
 @click.pass_context
 @handle_errors
@@ -209,6 +228,9 @@ def eval_authors(
     min_papers: int,
     users: int,
     seed: int,
+    method_users: tuple[str, ...],
+    no_likes: bool,
+    like_top: int | None,
     methods: tuple[str, ...],
     as_json: bool,
     quiet: bool,
@@ -216,7 +238,9 @@ def eval_authors(
 ) -> None:
     """Authors as users: rank their later papers from their earlier ones."""
     from paperradar.eval import authors
+    from paperradar.eval.replay import LIKE_TOP as DEFAULT_LIKE_TOP
 
+    caps = _method_users(method_users)
     with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
         report = authors.run(
             data,
@@ -227,6 +251,36 @@ def eval_authors(
             users=users,
             seed=seed,
             store=store,
+            likes=not no_likes,
+            like_top=DEFAULT_LIKE_TOP if like_top is None else like_top,
+            method_users=caps,
             progress=progress,
         )
     _print(report, as_json)
+
+
+def _method_users(values: tuple[str, ...]) -> dict[str, int]:
+    """``--method-users NAME=N`` values (repeated or comma-separated) as {NAME: N}."""
+    from paperradar.eval.authors import check_methods
+
+    caps: dict[str, int] = {}
+    for item in (part.strip() for value in values for part in value.split(",")):
+        if not item:
+            continue
+        name, sep, count = (s.strip() for s in item.partition("="))
+        if not sep or not name:
+            raise UsageError(f"--method-users {item!r}: expected NAME=N, e.g. arxiv-sanity=80")
+        try:
+            check_methods([name])
+        except UsageError as exc:
+            raise UsageError(f"--method-users {item!r}: {exc}") from exc
+        if not (count.isascii() and count.isdigit()) or int(count) < 1:
+            raise UsageError(f"--method-users {item!r}: N must be a whole number >= 1")
+        if name in caps:
+            raise UsageError(f"--method-users {item!r}: {name} is capped twice")
+        caps[name] = int(count)
+    return caps
+
+
+# `eval tune` lives in its own module, which registers it on eval_group when imported
+from paperradar import cli_tune  # noqa: E402, F401

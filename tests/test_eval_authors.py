@@ -17,8 +17,12 @@ import gzip
 import math
 import statistics
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import orjson
 import pytest
+from conftest import CliResult, assert_ok, run_cli
 
 from paperradar.embedding import FakeEmbedder
 from paperradar.errors import FormatError, UsageError
@@ -34,6 +38,7 @@ from paperradar.eval.authors import (
 )
 from paperradar.eval.methods import Candidates, Profile, make_method
 from paperradar.eval.replay import (
+    LIKE_TOP,
     POINTWISE,
     SPLITS,
     DayResult,
@@ -413,3 +418,159 @@ def test_paired_differences_by_hand() -> None:
 def test_bad_options_are_usage_errors(options: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         run(FEED, embedder=FakeEmbedder(), **options)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def authors_cli(home: Path, *args: str | Path, data: Path = FEED) -> CliResult:
+    return run_cli(home, "eval", "authors", "--data", data, "-q", *args)
+
+
+def splits_of(report: dict[str, Any]) -> dict[tuple[str, str], int]:
+    return {(r["method"], r["split"]): r["n"] for r in report["rows"]}
+
+
+def likes_notes(report: dict[str, Any]) -> list[str]:
+    return [n for n in report["notes"] if ": simulated likes - no feedback" in n]
+
+
+def test_cli_caps_a_method_and_can_skip_the_likes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERRADAR_EMBEDDER", "fake")
+    home = tmp_path / "home"
+    capped = authors_cli(
+        home, "--json", "--method", "max-cosine,bm25", "--users", "3", "--method-users", "bm25=2"
+    )
+    report = orjson.loads(assert_ok(capped).stdout)
+    assert splits_of(report) == {
+        ("max-cosine", "no-feedback"): 3,
+        ("bm25", "no-feedback"): 2,
+        ("max-cosine", "simulated-likes"): 3,
+        ("bm25", "simulated-likes"): 2,
+        ("max-cosine", "no-feedback, first 2"): 2,
+        ("max-cosine", "simulated-likes, first 2"): 2,
+    }
+    assert any(n.startswith("bm25: the first 2 of the 3 drawn users") for n in report["notes"])
+    # the same caps with commas (and a cap above --users, which changes nothing)
+    again = authors_cli(
+        home, "--json", "--method", "max-cosine,bm25", "--users", "3",
+        "--method-users", "bm25=2, max-cosine=10",
+    )  # fmt: skip
+    assert splits_of(orjson.loads(assert_ok(again).stdout)) == splits_of(report)
+    plain = orjson.loads(assert_ok(authors_cli(home, "--json", "--no-likes")).stdout)
+    assert {split for _, split in splits_of(plain)} == {"no-feedback"}
+    assert not likes_notes(plain)
+    assert plain["protocol"].endswith("; no simulated likes")
+    table = assert_ok(authors_cli(home, "--method", "bm25", "--no-likes")).stdout
+    rows = [line.split()[:2] for line in table.splitlines() if line.startswith("bm25 ")]
+    assert rows == [["bm25", "no-feedback"]]
+
+
+def test_cli_like_top_changes_what_is_liked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Alice's 03-26 target made off-topic and another 03-26 paper (Dan's, not a user) on her
+    # topic: her target is no longer first that day, so a top-1 cut-off does not like it
+    quantum = "Matching decoders correct errors of surface code qubits in quantum error correction."
+    edits = {
+        17: {  # 2503.10018, Alice's target
+            "Fast decoders for surface code quantum error correction": "Crop yield forecasts",
+            quantum: "Weather records forecast the crop yields of farms.",
+        },
+        20: {  # 2503.10021, Dan's
+            "Federated learning on phones": "Matching decoders for surface codes",
+            "Phones train a shared model with federated learning.": quantum,
+        },
+    }
+    lines = FEED.read_text(encoding="utf-8").splitlines()
+    for number, replacements in edits.items():
+        for old, new in replacements.items():
+            assert old in lines[number]
+            lines[number] = lines[number].replace(old, new)
+    data = tmp_path / "feed.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("PAPERRADAR_EMBEDDER", "fake")
+    home = tmp_path / "home"
+    wide = orjson.loads(
+        assert_ok(authors_cli(home, "--json", "--method", "max-cosine", data=data)).stdout
+    )
+    narrow = orjson.loads(
+        assert_ok(
+            authors_cli(home, "--json", "--method", "max-cosine", "--like-top", "1", data=data)
+        ).stdout
+    )
+    assert f"targets in a day's top {LIKE_TOP} liked" in wide["protocol"]
+    assert "targets in a day's top 1 liked" in narrow["protocol"]
+    # Alice, Gina and Hank like a target before their last target day within the top 20;
+    # within the top 1, Alice no longer does
+    assert "3 liked a target" in likes_notes(wide)[0]
+    assert "2 liked a target" in likes_notes(narrow)[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--method-users", "arxiv-sanity"],
+            "error: --method-users 'arxiv-sanity': expected NAME=N, e.g. arxiv-sanity=80",
+        ),
+        (
+            ["--method-users", "bm25=2,arxiv-sanity=0"],
+            "error: --method-users 'arxiv-sanity=0': N must be a whole number >= 1",
+        ),
+        (
+            ["--method-users", "arxiv-sanity=many"],
+            "error: --method-users 'arxiv-sanity=many': N must be a whole number >= 1",
+        ),
+        (
+            ["--method-users", "svm=80"],
+            "error: --method-users 'svm=80': unknown method(s) 'svm'; the methods are: ",
+        ),
+        (
+            ["--method-users", "bm25=2", "--method-users", "bm25=3"],
+            "error: --method-users 'bm25=3': bm25 is capped twice",
+        ),
+        (
+            ["--like-top", "0"],
+            "error: --like-top must be at least 1 (the rank a target must reach to be liked)",
+        ),
+    ],
+)
+def test_cli_bad_values_are_one_line_usage_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.setenv("PAPERRADAR_EMBEDDER", "fake")
+    result = authors_cli(tmp_path / "home", *args)
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def cli_eval_module() -> ModuleType:
+    """paperradar.cli_eval, imported as the command imports it: through paperradar.cli."""
+    import paperradar.cli
+    import paperradar.cli_eval
+
+    assert paperradar.cli.main.commands["eval"] is paperradar.cli_eval.eval_group
+    return paperradar.cli_eval
+
+
+def test_method_users_parsing() -> None:
+    _method_users = cli_eval_module()._method_users
+
+    assert _method_users(()) == {}
+    assert _method_users(("arxiv-sanity=80", " zotero = 5 ,bm25=1,")) == {
+        "arxiv-sanity": 80,
+        "zotero": 5,
+        "bm25": 1,
+    }
+    for bad in ("bm25=\u00b2", "bm25=1.5", "bm25=", "bm25=-2"):
+        with pytest.raises(UsageError, match="N must be a whole number >= 1"):
+            _method_users((bad,))
+
+
+def test_like_top_help_shows_the_library_default() -> None:
+    assert cli_eval_module().LIKE_TOP == LIKE_TOP

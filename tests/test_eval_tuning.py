@@ -91,15 +91,29 @@ def test_a_value_significantly_better_on_one_and_worse_on_none_is_adopted() -> N
     choice = choose("knob", "old", per_value)
     assert choice.candidate == "new" and choice.adopted and choice.chosen == "new"
     assert choice.tune_paired["one"].better and not choice.tune_paired["two"].worse
-    assert choice.relative["new"] == pytest.approx((0.1 / 0.5 + 0.0025 / 0.5) / 2)
+    assert choice.relative["new"] == pytest.approx(0.0025 / 0.5)  # the worst benchmark's
+    assert choice.mean_relative["new"] == pytest.approx((0.1 / 0.5 + 0.0025 / 0.5) / 2)
 
 
-def test_a_value_significantly_worse_on_one_benchmark_is_not_adopted() -> None:
+def test_the_value_best_on_every_benchmark_beats_a_larger_gain_on_one() -> None:
+    base = [0.5, 0.4, 0.6, 0.5]
+    up = [x + 0.02 for x in base]
+    per_value = _values(
+        old=(base, base),
+        lopsided=([x + 0.2 for x in base], [x - 0.01 for x in base]),
+        even=(up, up),
+    )
+    choice = choose("knob", "old", per_value)
+    assert choice.mean_relative["lopsided"] > choice.mean_relative["even"]
+    assert choice.candidate == "even" and choice.adopted
+
+
+def test_a_value_worse_on_one_benchmark_is_never_adopted() -> None:
     same = [0.5, 0.4, 0.6, 0.5]
     per_value = _values(old=(same, same), new=([0.9, 0.8, 1.0, 0.9], [0.4, 0.3, 0.5, 0.4]))
     choice = choose("knob", "old", per_value)
-    assert choice.candidate == "new" and not choice.adopted and choice.chosen == "old"
-    assert "worse on TUNE of two" in choice.reason
+    assert choice.relative["new"] < 0 < choice.mean_relative["new"]
+    assert choice.candidate == "old" and not choice.adopted and choice.chosen == "old"
 
 
 def test_a_gain_within_the_noise_is_not_adopted_and_ties_keep_the_current_value() -> None:

@@ -312,7 +312,7 @@ def run(
     if users < 1:
         raise UsageError("--users must be at least 1")
     if like_top < 1:
-        raise UsageError("the like cut-off must be at least 1")
+        raise UsageError("--like-top must be at least 1 (the rank a target must reach to be liked)")
     names = check_methods(methods)
     listing = load(data)
     days = listing.listing_days()
@@ -348,8 +348,12 @@ def run(
             f"papers, >= 2 listed before {cut} (profile) and >= 1 from it on (targets); "
             f"the {sum(d >= cut for d in days)} days from {cut} replayed day by day, a user's "
             "target days ranked (that day's papers, profile left out); day_* = mean over "
-            "target days, recall@k = targets in their own day's top k; simulated-likes = "
-            f"targets in a day's top {like_top} liked from the next day on"
+            "target days, recall@k = targets in their own day's top k"
+            + (
+                f"; simulated-likes = targets in a day's top {like_top} liked from the next day on"
+                if likes
+                else "; no simulated likes"
+            )
         ),
         rows=rows_of(outcome, names),
     )

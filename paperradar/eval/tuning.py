@@ -16,11 +16,13 @@ user; an author's replayed days) and has one figure (the benchmark's metric).
 
 Rule (:func:`choose`), the same for every knob, over the benchmarks that measure it:
 
-1. on TUNE, each benchmark's figure of each value is divided by that of the current default:
-   the value with the largest mean relative change over the benchmarks is the candidate;
-2. the candidate replaces the default only if that mean change is positive, no benchmark's
-   paired TUNE difference is significantly negative (its 95% interval wholly below 0) and at
-   least one is significantly positive (wholly above 0); otherwise the default stays;
+1. on TUNE, each benchmark's figure of each value is divided by that of the current default;
+   the candidate is the value whose *worst* relative change over the benchmarks is the
+   largest (ties: the larger mean change), so a value must help every benchmark to lead,
+   and a large gain on one cannot buy a loss on another;
+2. the candidate replaces the default only if that worst change is positive (it is better
+   on the TUNE units of every benchmark) and at least one benchmark's paired TUNE difference
+   is significant (its 95% interval wholly above 0); otherwise the default stays;
 3. the REPORT figures of the default and of the chosen value are printed side by side, with
    the 95% interval of their paired difference.
 
@@ -290,8 +292,10 @@ class Choice:
     reason: str
     #: value -> benchmark -> TUNE mean figure
     tune: dict[Any, dict[str, float]]
-    #: value -> mean relative change over the benchmarks, TUNE
+    #: value -> the smallest relative change over the benchmarks (TUNE): what is maximised
     relative: dict[Any, float]
+    #: value -> the mean relative change over the benchmarks (TUNE): the tie-break
+    mean_relative: dict[Any, float]
     #: benchmark -> the candidate against the current value, TUNE (paired)
     tune_paired: dict[str, Paired]
     #: benchmark -> the chosen value against the current one, REPORT (paired)
@@ -311,22 +315,20 @@ def choose(
     if len(base) < 2:
         raise UsageError(f"{knob}: tuning needs at least two benchmarks (got {len(base)})")
     tune = {v: {b: float(np.mean(f)) for b, f in by.items()} for v, by in per_value.items()}
-    relative = {}
+    relative, mean_relative = {}, {}
     for value, by in tune.items():
         changes = [(by[b] - tune[current][b]) / tune[current][b] for b in base if tune[current][b]]
-        relative[value] = float(np.mean(changes)) if changes else 0.0
-    candidate = max(per_value, key=lambda v: (relative[v], v == current))
+        relative[value] = float(min(changes)) if changes else 0.0
+        mean_relative[value] = float(np.mean(changes)) if changes else 0.0
+    candidate = max(per_value, key=lambda v: (relative[v], mean_relative[v], v == current))
     paired = {b: Paired.of(base[b], per_value[candidate][b]) for b in base}
     if candidate == current or relative[candidate] <= 0:
         adopted, reason = False, "the current value is best on TUNE"
-    elif any(p.worse for p in paired.values()):
-        worse = ", ".join(b for b, p in paired.items() if p.worse)
-        adopted, reason = False, f"{candidate} is significantly worse on TUNE of {worse}"
     elif not any(p.better for p in paired.values()):
         adopted, reason = False, f"{candidate}'s gain is within the noise on every benchmark"
     else:
         better = ", ".join(b for b, p in paired.items() if p.better)
-        adopted, reason = True, f"significantly better on TUNE of {better}, worse on none"
+        adopted, reason = True, f"better on TUNE of every benchmark, significantly on {better}"
     return Choice(
         knob,
         current,
@@ -336,5 +338,6 @@ def choose(
         reason,
         tune,
         relative,
+        mean_relative,
         paired,
     )

@@ -236,6 +236,8 @@ def test_run_chooses_every_knob_on_tune_and_reports_the_rest(
     assert "REPORT" in text_out and "TUNE" in text_out
     data = json.loads(json.dumps(tuning_to_json(report)))
     assert data["choices"][0]["current"] == "k=3, w=0.2"
+    assert set(data["choices"][0]["worst_relative_change"]) == set(data["choices"][0]["tune"])
+    assert "worst rel." in text_out and "mean rel." in text_out
     assert "k=all, w=0" in data["choices"][0]["tune"]
 
 

@@ -193,20 +193,18 @@ def format_tuning(report: TuningReport) -> str:
     for number, choice in enumerate(report.choices, start=1):
         benches = list(next(iter(choice.tune.values())))
         lines += ["", f"{number}. {choice.knob} (current {_label(choice.current)})", ""]
-        header = f"  {'value':<16}" + "".join(f"{b:>12}" for b in benches) + f"{'mean rel.':>12}"
-        lines.append(header + "   (TUNE)")
-        ranked = sorted(choice.tune, key=lambda v: -choice.relative[v])
+        header = f"  {'value':<16}" + "".join(f"{b:>12}" for b in benches)
+        lines.append(header + f"{'worst rel.':>12}{'mean rel.':>11}   (TUNE)")
+        ranked = sorted(choice.tune, key=lambda v: (-choice.relative[v], -choice.mean_relative[v]))
         shown = ranked if len(ranked) <= 12 else ranked[:10]
+        if choice.current not in shown:
+            shown.append(choice.current)
         for value in shown:
-            mark = (
-                " *"
-                if value == choice.candidate
-                else ("  (current)" if value == choice.current else "")
-            )
+            mark = " *" if value == choice.candidate else ""
+            mark += "  (current)" if value == choice.current else ""
             cells = "".join(f"{choice.tune[value][b]:>12.4f}" for b in benches)
-            lines.append(
-                f"  {_label(value):<16}{cells}{100 * choice.relative[value]:>+11.2f}%{mark}"
-            )
+            worst, mean = 100 * choice.relative[value], 100 * choice.mean_relative[value]
+            lines.append(f"  {_label(value):<16}{cells}{worst:>+11.2f}%{mean:>+10.2f}%{mark}")
         if len(ranked) > len(shown):
             lines.append(f"  … {len(ranked) - len(shown)} more values (all in --json)")
         verdict = "adopted" if choice.adopted else "not adopted"
@@ -251,7 +249,8 @@ def tuning_to_json(report: TuningReport) -> dict[str, Any]:
             "adopted": c.adopted,
             "reason": c.reason,
             "tune": {_label(v): by for v, by in c.tune.items()},
-            "mean_relative_change": {_label(v): r for v, r in c.relative.items()},
+            "worst_relative_change": {_label(v): r for v, r in c.relative.items()},
+            "mean_relative_change": {_label(v): r for v, r in c.mean_relative.items()},
             "tune_best_vs_current": {b: asdict(p) for b, p in c.tune_paired.items()},
             "report_chosen_vs_current": {b: asdict(p) for b, p in c.report.items()},
         }

@@ -4,7 +4,7 @@ The model (docs/ranking.md has the measurements behind the defaults):
 
 - **similarity**: cosine between the candidate's embedding and each of the profile's papers
   (its own papers and the ones it liked), aggregated as the mean of the ``k`` largest
-  (``k_nearest``, default 3): a researcher with several topics is matched on the topic the
+  (``k_nearest``, default 2): a researcher with several topics is matched on the topic the
   candidate belongs to (a plain mean blurs topics together), and one stray paper cannot lift
   a candidate alone (as a plain max lets it);
 - **keywords**: cosine between the candidate's TF-IDF vector and the profile's most
@@ -45,10 +45,12 @@ Matrix = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class RankingConfig:
-    """The ranking's knobs; the defaults are what docs/ranking.md measured best."""
+    """The ranking's knobs. k_nearest, keyword_weight and feedback_half were chosen by
+    ``paperradar eval tune`` on TUNE units of three benchmarks and reported on held-out
+    ones (docs/ranking.md, docs/evaluation.md)."""
 
-    k_nearest: int = 3
-    keyword_weight: float = 0.2
+    k_nearest: int = 2
+    keyword_weight: float = 0.4
     feedback_half: float = 10.0
     follow_boost: float = 0.25
     background: int = 500

@@ -232,10 +232,14 @@ def test_run_chooses_every_knob_on_tune_and_reports_the_rest(
         assert choice.adopted == (choice.chosen != choice.current)
     assert set(report.overall) == set(benches)
     text_out = format_tuning(report)
-    assert "defaults before: k_nearest=3, keyword_weight=0.2, feedback_half=10" in text_out
+    now = RankingConfig()
+    assert (
+        f"defaults before: k_nearest={now.k_nearest}, keyword_weight={now.keyword_weight:g}, "
+        f"feedback_half={now.feedback_half:g}"
+    ) in text_out
     assert "REPORT" in text_out and "TUNE" in text_out
     data = json.loads(json.dumps(tuning_to_json(report)))
-    assert data["choices"][0]["current"] == "k=3, w=0.2"
+    assert data["choices"][0]["current"] == f"k={now.k_nearest}, w={now.keyword_weight:g}"
     assert set(data["choices"][0]["worst_relative_change"]) == set(data["choices"][0]["tune"])
     assert "worst rel." in text_out and "mean rel." in text_out
     assert "k=all, w=0" in data["choices"][0]["tune"]

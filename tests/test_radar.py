@@ -36,6 +36,7 @@ from paperradar.ranking import RankingConfig, diversify, rank, scorer_for
 FIXTURES = Path(__file__).parent / "fixtures" / "radar"
 LISTINGS = FIXTURES / "listings.jsonl"
 OWN = FIXTURES / "own.bib"
+WEIGHT = RankingConfig().keyword_weight
 DAY1 = dt.date(2026, 7, 1)
 DAY2 = dt.date(2026, 7, 2)
 
@@ -158,7 +159,7 @@ def test_ranking_puts_the_profiles_topics_first_and_explains(
     assert sims == sorted(sims, reverse=True) and sims[0] > 0.2
     assert first.why.terms  # shares distinctive words with the profile
     assert first.parts["similarity"] > 0 and first.score == pytest.approx(
-        0.8 * first.parts["similarity"] + 0.2 * first.parts["keywords"], abs=2e-4
+        (1 - WEIGHT) * first.parts["similarity"] + WEIGHT * first.parts["keywords"], abs=2e-4
     )
     scores = [e.score for e in digest.entries]
     assert scores == sorted(scores, reverse=True)

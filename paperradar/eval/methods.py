@@ -45,8 +45,8 @@ The methods (``make_method(name)``; :data:`METHODS` lists the names):
   out, plurals folded), the query being the profile's own and liked texts together, each
   query term weighted by its count there.
 - ``paperradar``: the product's :class:`paperradar.ranking.Scorer` with its default
-  :class:`~paperradar.ranking.RankingConfig`: mean of the top-3 cosines to the own and liked
-  items, blended with the TF-IDF keyword score (weight 0.2, on the 2,000 most similar
+  :class:`~paperradar.ranking.RankingConfig`: mean of the top-2 cosines to the own and liked
+  items, blended with the TF-IDF keyword score (weight 0.4, on the 2,000 most similar
   candidates), plus the feedback classifier when the profile has likes or dislikes
   (positives: own and liked items; negatives: dislikes and ``config.background`` random
   items, drawn with ``Profile.seed``), exactly as ``scorer_for`` builds it from a store.

@@ -12,7 +12,8 @@ start, the seconds the run took and the command.
 
 arxiv-sanity's SVM costs 8-25 s a user on the 74,728 papers, so by default it runs on the first
 80 of the 300 users drawn (``--method-users``); the report's ", first 80" splits give every
-other method on those same 80 users. The full run takes ~10 minutes on 2 cores.
+other method on those same 80 users. The full run took 25 minutes on 2 shared cores
+(1,518 s, load average 1.3-5), most of it arxiv-sanity's SVM.
 
     python benchmarks/authors.py [--data FILE] [--home DIR] [--users 300] [--seed 0]
                                  [--method-users NAME=N ...] [--method NAME ...] [--no-likes]

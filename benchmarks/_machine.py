@@ -8,9 +8,11 @@ built with ``summary_row()``, which benchmarks/summary.py prints as one table.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import sqlite3
+from pathlib import Path
 from typing import Any, Literal
 
 Better = Literal["higher", "lower"]
@@ -77,3 +79,9 @@ def summary_row(
         "target": None if target is None else float(target),
         "note": note,
     }
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write a benchmark's results JSON (indented, newline-terminated), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

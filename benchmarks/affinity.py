@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar.affinity import AffinityReport, compute_affinity, write_scores
 from paperradar.embedding import Embedder, FakeEmbedder, MiniLMEmbedder, Progress, Vectors
@@ -237,13 +237,12 @@ def main() -> int:
             f"{f['read_seconds']:>7.2f} {f['write_seconds']:>7.2f} {f['others_cpu']:>6.0%}"
         )
     print(f"scores identical across runs: {same}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     saved: dict[str, Any] = {}
     if args.out.exists():  # one entry per embedder: a --fake run keeps the model's figures
         with contextlib.suppress(ValueError):
             saved = json.loads(args.out.read_text(encoding="utf-8"))
     saved[inner.model_id] = result
-    args.out.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+    write_results(args.out, saved)
     print(f"wrote {args.out}")
     return 0 if same else 1
 

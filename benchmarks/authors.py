@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shlex
 import sys
@@ -32,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import describe_machine
+from _machine import describe_machine, write_results
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import MINILM_ID, default_embedder
@@ -217,8 +216,7 @@ def main() -> int:
         "seconds": round(seconds, 1),
         "command": shlex.join(["python", "benchmarks/authors.py", *sys.argv[1:]]),
     }
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.results, results)
     machine = results["machine"]
     print(f"machine: {machine['cpu']} x{machine['cores']}, load average at start {load}")
     print(f"model:   {embedder.model_id}; the run took {seconds:.1f} s\n")

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import MiniLMEmbedder
@@ -107,9 +107,7 @@ def main() -> int:
         "specter_reproduced": reproduced,
         "per_query_ndcg%20": per_query,
     }
-    out = RESULTS
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     machine = results["machine"]
     print(f"machine:   {machine['cpu']} x{machine['cores']}")
     print(
@@ -118,7 +116,7 @@ def main() -> int:
     )
     print(format_report(report))
     print(f"SPECTER reproduced: {reproduced}")
-    print(f"results:   {out.relative_to(ROOT)}")
+    print(f"results:   {RESULTS.relative_to(ROOT)}")
     return 0 if reproduced else 1
 
 

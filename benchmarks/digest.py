@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
@@ -170,7 +170,7 @@ def main() -> int:
         f"{best} s with 20 feedback actions (target <= {TARGET_S} s): "
         + ("met" if results["meets_target"] else "NOT met")
     )
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     return 0
 
 

@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar.embedding import (
     MiniLMEmbedder,
@@ -322,7 +322,6 @@ def main() -> None:
     )
 
     out = RESULTS
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         **record,
         "bf16_cpu": cpu_has_bf16(),
@@ -335,7 +334,7 @@ def main() -> None:
         "min_cosine": MIN_COSINE,
         "steps": rows,
     }
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_results(out, result)
     print(f"written: {out.relative_to(ROOT)}")
 
 

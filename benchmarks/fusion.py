@@ -83,7 +83,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 from csfcube import (
     DEFAULT_DATA,
     GROUPS,
@@ -825,9 +825,7 @@ def main() -> int:
         "library_default_on_all_queries": library_row,
         "landscape_all_queries": landscape,
     }
-    out = RESULTS
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
 
     machine = results["machine"]
     print(f"machine:   {machine['cpu']} x{machine['cores']}")
@@ -898,7 +896,7 @@ def main() -> int:
             f"(W/L {vs['wins']}/{vs['losses']}, p {vs['p']:.3f})"
         )
     print(f"\nwall time: {wall_s:.0f} s (queries {runs.seconds:.0f} s, scoring {score_s:.0f} s)")
-    print(f"results:   {out.relative_to(ROOT)}")
+    print(f"results:   {RESULTS.relative_to(ROOT)}")
     if switch != (default.name != grid[baseline].name):
         print("note: the library's default does not follow this run's decision")
     return 1 if mismatches else 0

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar import Store, ingest_files
 
@@ -116,8 +116,7 @@ def main() -> int:
         "target_papers_per_s": TARGET,
     }
     out = RESULTS
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(out, results)
     rate = results["first_ingest"]["papers_per_s"]
     print(f"machine:            {results['machine']['cpu']} x{results['machine']['cores']}")
     print(f"papers:             {first.new:,} new of {first.read:,} records")

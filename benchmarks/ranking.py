@@ -21,13 +21,12 @@ Results: benchmarks/results/ranking.json (the report, the machine, the load aver
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import default_embedder
@@ -80,8 +79,7 @@ def main() -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "tuning": tuning_to_json(report),
     }
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.results, results)
     print(f"results: {args.results}")
     return 0
 

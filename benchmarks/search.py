@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from _machine import run_record, summary_row
+from _machine import run_record, summary_row, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
@@ -766,8 +766,7 @@ def main() -> int:
                 "store-query", home=home, titles=titles_path, queries_file=queries_path
             )
     results["targets"] = {"p95_ms_at_1M": TARGET_P95_MS, "rss_mb": TARGET_RSS_MB}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.out, results)
     print_tables(results)
     print(f"\nresults: {args.out}")
     return 0

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import load_average, run_record, summary_row
+from _machine import load_average, run_record, summary_row, write_results
 from digest import DEFAULT_DATA, DEFAULT_WORK, SEEDS, build
 
 from paperradar import Store
@@ -245,7 +245,7 @@ def main() -> int:
         + ("met" if results["meets_target"] else "NOT met")
         + f"; load average {load_start} at start, {results['load_average_at_end']} at end"
     )
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     return 0
 
 

@@ -271,10 +271,6 @@ class Paired:
         )
 
     @property
-    def worse(self) -> bool:
-        return self.diff + self.ci95 < 0
-
-    @property
     def better(self) -> bool:
         return self.diff - self.ci95 > 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from paperradar.errors import FormatError
@@ -32,8 +32,11 @@ def ingest_files(
     skip_bad: bool = False,
     reference_date: dt.date | None = None,
     progress: Progress | None = None,
+    origins: Sequence[str] | None = None,
 ) -> IngestReport:
-    """Read every file and store its papers in one transaction.
+    """Read every file and store its papers in one transaction. ``origins`` (one per path)
+    name the files in messages and sightings instead of their paths (a temporary copy of an
+    upload, say).
 
     A bad record raises FormatError (``FILE:LINE: reason``) and leaves the store unchanged,
     unless ``skip_bad``: then good records are stored and bad ones listed in the report.
@@ -42,9 +45,11 @@ def ingest_files(
     report = IngestReport()  # read / skipped / bad: counted by the reading thread
     stored = IngestReport()  # new / merged / skipped: counted by the writer
     today = reference_date or dt.date.today()
+    paths = list(paths)
+    names = _origins(paths, origins)
     with store.transaction():
-        for path in paths:
-            opened = read_path(path, fmt, ReadContext(origin=str(path), reference_date=today))
+        for path, origin in zip(paths, names, strict=True):
+            opened = read_path(path, fmt, ReadContext(origin=origin, reference_date=today))
             for batch in _batches_in_background(opened, report, skip_bad):
                 store.upsert(batch, stored)
                 if progress:
@@ -52,6 +57,15 @@ def ingest_files(
             if progress:
                 progress(opened, _combined(report, stored))
     return _combined(report, stored)
+
+
+def _origins(paths: Sequence[Path], origins: Sequence[str] | None) -> list[str]:
+    """What each file is called: ``origins``, else its path."""
+    if origins is None:
+        return [str(p) for p in paths]
+    if len(origins) != len(paths):
+        raise ValueError(f"{len(origins)} origins for {len(paths)} files")
+    return list(origins)
 
 
 def _combined(read: IngestReport, stored: IngestReport) -> IngestReport:

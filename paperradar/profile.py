@@ -150,14 +150,17 @@ def add_files(
     paths: Sequence[Path],
     fmt: str | None = None,
     progress: Progress | None = None,
+    origins: Sequence[str] | None = None,
 ) -> AddReport:
     """Ingest files (deduplicated into the store as usual, all or nothing) and add their
-    papers to the profile."""
+    papers to the profile; ``origins`` (one per path) name the files instead of their paths,
+    in messages, sightings and the profile's record of where each paper came from."""
     pid = _profile_id(store, name)
-    report = ingest_files(store, list(paths), fmt=fmt, progress=progress)
+    names = list(origins) if origins is not None else [str(p) for p in paths]
+    report = ingest_files(store, list(paths), fmt=fmt, progress=progress, origins=names)
     row_ids: list[int] = []
-    for path in paths:  # read again (own-paper files are small) to find where each went
-        opened = read_path(path, fmt, ReadContext(origin=str(path)))
+    for path, origin in zip(paths, names, strict=True):  # read again (own-paper files are
+        opened = read_path(path, fmt, ReadContext(origin=origin))  # small) to find each
         for record in opened.records:
             if isinstance(record, BadRecord):
                 continue
@@ -167,7 +170,7 @@ def add_files(
                     break
                 except UsageError:
                     continue
-    out = _link(store, pid, row_ids, ",".join(str(p) for p in paths))
+    out = _link(store, pid, row_ids, ",".join(names))
     out.ingest = report
     return out
 

@@ -194,6 +194,35 @@ def test_add_own_papers_by_uploaded_bib_and_ris(alice: tuple[TestClient, str]) -
     assert "Audio encoders for speech recognition in noisy rooms" in page
 
 
+def test_pasted_and_uploaded_papers_record_where_they_came_from(
+    alice: tuple[TestClient, str], home: Path
+) -> None:
+    """Sightings and the profile name the paste or the uploaded file, never the temporary
+    copy the readers read."""
+    client, csrf = alice
+    assert client.post("/profiles/alice-ml/paste", data={"text": BIB, "csrf": csrf}).is_redirect
+    files = {"file": ("C:\\papers\\mine.ris", RIS.encode(), "application/octet-stream")}
+    assert client.post("/profiles/alice-ml/upload", data={"csrf": csrf}, files=files).is_redirect
+    with Store.open(home) as store:
+        locators = {
+            r["title"]: r["locator"]
+            for r in store.query(
+                "SELECT p.title, s.locator FROM sightings s JOIN papers p ON p.id = s.paper_id"
+            )
+        }
+        origins = {
+            r["title"]: r["origin"]
+            for r in store.query(
+                "SELECT p.title, pp.origin FROM profile_papers pp "
+                "JOIN papers p ON p.id = pp.paper_id"
+            )
+        }
+    for where in (locators, origins):
+        assert where["Sparse attention for molecule graphs"] == "web:pasted text"
+        assert where["Audio encoders for speech recognition in noisy rooms"] == "web:mine.ris"
+        assert not any("paperradar-upload-" in str(v) for v in where.values())
+
+
 def test_add_by_pasted_ids_and_by_search(alice: tuple[TestClient, str], home: Path) -> None:
     client, csrf = alice
     answer = client.post(

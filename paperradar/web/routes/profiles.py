@@ -284,8 +284,9 @@ def _add_bytes(
     store: Store, name: str, data: bytes, filename: str, shown: str, fmt: str | None = None
 ) -> AddReport:
     """Read ``data`` as a file called ``filename`` with the usual readers (``fmt``, or the
-    one that recognises it) and add its papers (all or nothing); a reader's error names the
-    file as ``shown``."""
+    one that recognises it) and add its papers (all or nothing); the papers' sightings and
+    the profile record them as ``web:SHOWN`` (never the temporary copy's path), and a
+    reader's error names the file as ``shown``."""
     if data[:2] == b"\x1f\x8b":
         raise UsageError(f"{shown}: compressed files are not accepted; upload the plain text")
     with tempfile.TemporaryDirectory(prefix="paperradar-upload-") as tmp:
@@ -293,7 +294,7 @@ def _add_bytes(
         path.write_bytes(data)
         try:
             with store.transaction():
-                report = add_files(store, name, [path], fmt=fmt)
+                report = add_files(store, name, [path], fmt=fmt, origins=[f"web:{shown}"])
         except FormatError as exc:
             raise FormatError(shown, exc.line, exc.reason) from None
     if not report.added and not report.already:

@@ -37,6 +37,7 @@ from paperradar.embedding import Embedder, default_embedder
 from paperradar.errors import PaperRadarError
 from paperradar.store import Store
 from paperradar.users import Session, User, session_for
+from paperradar.web.throttle import LoginThrottle
 
 SESSION_COOKIE = "pr_session"
 LOGIN_COOKIE = "pr_login"
@@ -81,6 +82,7 @@ class WebState:
         #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
         #: button answers its card with the score it had, without ranking the day again
         self.shown: dict[tuple[str, str], dict[int, Any]] = {}
+        self.logins = LoginThrottle()  # failed logins per account name
         self.templates = Environment(
             loader=PackageLoader("paperradar.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -4,6 +4,7 @@ double-submit token (a cookie and a form field that must match)."""
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from typing import Annotated
 
@@ -68,10 +69,22 @@ def login(
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf.encode()):
         raise HTTPException(status_code=403, detail="the login form expired: load it again")
+    logins = state_of(request).logins
+    wait = logins.retry_after(name)
+    if wait is not None:  # refused before the password is even checked
+        minutes = math.ceil(wait / 60)
+        refused = render(
+            request, "login.html", 429, csrf=cookie, next=_safe_next(next), viewer=None,
+            locked=f"Too many failed logins for this account: try again in {minutes} min.",
+        )  # fmt: skip
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = authenticate(store, name, password)
     if user is None:
+        logins.failed(name)
         target = f"/login?failed=1&next={_safe_next(next)}"
         return RedirectResponse(target, status_code=303)
+    logins.succeeded(name)
     token, _ = start_session(store, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

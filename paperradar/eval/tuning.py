@@ -102,16 +102,14 @@ class Benchmark:
     tune: list[Unit]
     report: list[Unit]
     protocol: str
-    #: the metric of the feedback tasks (default: ``metric``)
-    feedback_metric: str | None = None
 
     @property
     def has_feedback(self) -> bool:
         return any(u.feedback for u in self.tune)
 
-    def depth(self, metric: str | None = None) -> int:
-        metric = metric or self.metric
-        return int(metric.split("@")[1]) if metric.startswith("recall@") else 0
+    def depth(self) -> int:
+        """How deep a ranking the metric reads (0: the whole pool)."""
+        return int(self.metric.split("@")[1]) if self.metric.startswith("recall@") else 0
 
 
 def figure(metric: str, tasks: Sequence[Task], rankings: Sequence[Sequence[int]]) -> float:
@@ -222,7 +220,6 @@ def measure_feedback(
     """Each unit's figure over its feedback tasks with ``config``; ``classifier=False``:
     likes are profile papers only (no classifier, dislikes ignored). Sequential units are
     replayed: the relevant items in a task's top ``like_top`` are liked from the next on."""
-    metric = bench.feedback_metric or bench.metric
     method = PaperRadar("tuning", config, feedback=classifier)
     items = bench.items[TEXTS[0]]
     out = []
@@ -236,11 +233,11 @@ def measure_feedback(
             if liked:
                 ids = ids[~np.isin(ids, np.asarray(liked, dtype=np.int64))]
             scores = method.scores(profile, Candidates(items, ids))
-            ranking = top_k(scores, ids, max(like_top, bench.depth(metric)))
+            ranking = top_k(scores, ids, max(like_top, bench.depth()))
             rankings.append(ranking)
             if unit.sequential:
                 carried.extend(i for i in ranking[:like_top] if i in t.relevant)
-        out.append(figure(metric, unit.feedback, rankings))
+        out.append(figure(bench.metric, unit.feedback, rankings))
     return out
 
 

@@ -12,10 +12,13 @@ start, the seconds the run took and the command.
 
 arxiv-sanity's SVM costs 8-25 s a user on the 74,728 papers, so by default it runs on the first
 80 of the 300 users drawn (``--method-users``); the report's ", first 80" splits give every
-other method on those same 80 users. The full run took 25 minutes on 2 shared cores
-(1,518 s, load average 1.3-5), most of it arxiv-sanity's SVM.
+other method on those same 80 users. The users are drawn with seed 1, not the eval command's
+0: benchmarks/ranking.py chose the ranking's defaults on the first 150 authors of the seed-0
+draw, and only 5 of these 300 are among them, so paperradar's figures here are held out. The
+full run took 13-25 minutes on 2 shared cores (783 s at load average 2-3; 1,518 s at 1.3-5),
+most of it arxiv-sanity's SVM.
 
-    python benchmarks/authors.py [--data FILE] [--home DIR] [--users 300] [--seed 0]
+    python benchmarks/authors.py [--data FILE] [--home DIR] [--users 300] [--seed 1]
                                  [--method-users NAME=N ...] [--method NAME ...] [--no-likes]
                                  [--results PATH] [--quiet]
 """
@@ -165,7 +168,12 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="arxiv-cs-daily file")
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="vector cache home")
     parser.add_argument("--users", type=int, default=300, help="authors drawn")
-    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="sampling seed (1: users the tuning of benchmarks/ranking.py, seed 0, never saw)",
+    )
     parser.add_argument(
         "--method-users",
         action="append",

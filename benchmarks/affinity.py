@@ -34,8 +34,8 @@ from typing import Any
 
 from _machine import run_record, summary_row, write_results
 
-from paperradar.affinity import AffinityReport, compute_affinity, write_scores
 from paperradar.embedding import Embedder, FakeEmbedder, MiniLMEmbedder, Progress, Vectors
+from paperradar.radar.affinity import AffinityReport, compute_affinity, write_scores
 from paperradar.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

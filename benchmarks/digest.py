@@ -34,8 +34,8 @@ from _machine import run_record, summary_row, write_results
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
 from paperradar.embedding import FakeEmbedder
-from paperradar.indexer import embed_missing
-from paperradar.profile import add_files, create_profile, profile_names, record_feedback
+from paperradar.embedding.backfill import embed_missing
+from paperradar.radar.profiles import add_files, create_profile, profile_names, record_feedback
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"

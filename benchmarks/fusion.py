@@ -98,12 +98,12 @@ from csfcube import (
 )
 
 from paperradar import Store, UsageError, ingest_files
-from paperradar import semantic as library
 from paperradar.embedding import Embedder, default_embedder
+from paperradar.embedding.backfill import embed_missing
 from paperradar.identifiers import content_id
-from paperradar.indexer import embed_missing
 from paperradar.search import keyword_ranking
-from paperradar.semantic import duplicates_of, hybrid_search, vector_index
+from paperradar.search import semantic as library
+from paperradar.search.semantic import duplicates_of, hybrid_search, vector_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "fusion.json"
 Ranking = list[tuple[int, float]]  # (row id, score), best first

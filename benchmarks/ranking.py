@@ -2,9 +2,9 @@
 the text fields, each chosen on TUNE units of three benchmarks and reported on REPORT units.
 
 A thin caller of the library (``paperradar eval tune`` prints the same report): the
-benchmarks and their TUNE / REPORT splits are paperradar.eval.tuning_sets (CSFCube's fold 1 /
+benchmarks and their TUNE / REPORT splits are paperradar.eval.tuning.sets (CSFCube's fold 1 /
 fold 2; the first / second half of 500 CiteULike-a dense users and of 300 arxiv-cs-daily
-authors drawn with seed 0), the rule is paperradar.eval.tuning (the value with the largest
+authors drawn with seed 0), the rule is paperradar.eval.tuning.rule (the value with the largest
 mean relative TUNE change over the benchmarks, adopted only when it is significantly better
 on one benchmark's TUNE units and significantly worse on none). Vectors come from the real
 MiniLM model through one paperradar home (``--home``), so a re-run embeds nothing; a first
@@ -30,8 +30,8 @@ from _machine import run_record, summary_row, write_results
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import default_embedder
-from paperradar.eval import tuning_sets
-from paperradar.eval.tuning_run import format_tuning, run, tuning_to_json
+from paperradar.eval.tuning import sets as tuning_sets
+from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"

@@ -25,7 +25,7 @@ on the same scenario. Two more figures show how tie-prone the data is: "near", t
 HNSW results whose cosine is within 0.005 of the exact 10th best, and "real", how many
 distinct real papers the exact top 10 are built on.
 
-Store (end to end, through ``paperradar.semantic.search``): the real arxiv-cs-daily file
+Store (end to end, through ``paperradar.search.semantic.search``): the real arxiv-cs-daily file
 (74,728 papers) and, for 1M, that file plus copies with old-style arXiv ids and a numbered
 title, each paper given a vector from the matrix above. Latency is measured twice: with the
 real MiniLM embedding each query (end to end) and with the query vectors precomputed (the
@@ -273,7 +273,7 @@ def near_ties(index: Any, queries: Matrix) -> dict[str, float]:
 
 
 def child_exact(args: argparse.Namespace) -> dict[str, Any]:
-    from paperradar.vectors import ExactIndex
+    from paperradar.store.ann import ExactIndex
 
     started = time.perf_counter()
     matrix = np.load(args.matrix)  # into RAM, as the store's load_matrix does
@@ -301,7 +301,7 @@ def child_embed(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_build(args: argparse.Namespace) -> dict[str, Any]:
-    from paperradar.vectors import HnswParams, cached_hnsw
+    from paperradar.store.ann import HnswParams, cached_hnsw
 
     matrix = np.load(args.matrix, mmap_mode="r")
     ids = np.arange(1, len(matrix) + 1, dtype=np.int64)
@@ -330,7 +330,7 @@ def child_extend(args: argparse.Namespace) -> dict[str, Any]:
     and extended with ``DAILY_PAPERS`` new rows by ``cached_hnsw``, then saved again."""
     import shutil
 
-    from paperradar.vectors import HnswParams, cached_hnsw
+    from paperradar.store.ann import HnswParams, cached_hnsw
 
     cache = Path(args.cache)
     [saved] = cache.glob("hnsw-*.usearch")
@@ -368,7 +368,7 @@ def child_extend(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_hnsw(args: argparse.Namespace) -> dict[str, Any]:
-    from paperradar.vectors import HnswIndex, HnswParams, cached_hnsw
+    from paperradar.store.ann import HnswIndex, HnswParams, cached_hnsw
 
     started = time.perf_counter()
     if args.variant == "f32-mmap":
@@ -496,7 +496,7 @@ def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
 def _save_matrix(store: Any, matrix: Matrix) -> None:
     """Give the store's papers, in id order, the matrix's rows as their MiniLM vectors."""
     from paperradar.embedding import MINILM_ID
-    from paperradar.store.vectors import save_vectors
+    from paperradar.store.sqlite.vectors import save_vectors
 
     rows = store.query("SELECT id, content_hash FROM papers ORDER BY id")
     step = 50_000
@@ -512,8 +512,8 @@ def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
     rows is offered to the store's cache first, so it is not built twice."""
     from paperradar import Store
     from paperradar.embedding import MINILM_ID
-    from paperradar.semantic import vector_index
-    from paperradar.vectors import HnswParams, index_fingerprint
+    from paperradar.search.semantic import vector_index
+    from paperradar.store.ann import HnswParams, index_fingerprint
 
     home = Path(args.home)
     store = Store.open(home)
@@ -548,7 +548,7 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
     from paperradar import Store, bm25
     from paperradar.embedding import MiniLMEmbedder
     from paperradar.search import Filters, parse_since
-    from paperradar.semantic import search, vector_index
+    from paperradar.search.semantic import search, vector_index
 
     home = Path(args.home)
     store = Store.open(home)

@@ -35,8 +35,8 @@ from digest import DEFAULT_DATA, DEFAULT_WORK, SEEDS, build
 
 from paperradar import Store
 from paperradar.embedding import FakeEmbedder
-from paperradar.profile import add_files, create_profile, profile_names, remove_profile
-from paperradar.users import add_user, grant_profile, list_users
+from paperradar.radar.profiles import add_files, create_profile, profile_names, remove_profile
+from paperradar.web.accounts import add_user, grant_profile, list_users
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path("/tmp/paperradar-bench/web")

@@ -7,7 +7,6 @@ The public API: open a :class:`Store`, :func:`ingest_files` into it, search it w
 reviewer affinity with :func:`compute_affinity`.
 """
 
-from paperradar.affinity import compute_affinity
 from paperradar.codec import paper_from_dict, paper_to_dict
 from paperradar.config import Config, load_config, resolve_home
 from paperradar.digest import DigestOptions, make_digest
@@ -22,11 +21,12 @@ from paperradar.errors import (
 )
 from paperradar.ingest import ingest_files
 from paperradar.models import Digest, IngestReport, Paper, Profile, Ranked, Sighting, Why
-from paperradar.profile import create_profile, load_profile
+from paperradar.radar.affinity import compute_affinity
+from paperradar.radar.profiles import create_profile, load_profile
+from paperradar.radar.trending import Trend, trending
 from paperradar.search import Filters, Hit, keyword_search, parse_since
-from paperradar.stats import store_stats
 from paperradar.store import Store
-from paperradar.trending import Trend, trending
+from paperradar.store.stats import store_stats
 
 __version__ = "0.1.0"
 

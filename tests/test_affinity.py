@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperradar.affinity import (
+from paperradar.embedding import FakeEmbedder, Progress, Vectors
+from paperradar.errors import FormatError, UsageError
+from paperradar.models import Paper
+from paperradar.radar.affinity import (
     AffinityReport,
     compute_affinity,
     read_reviewers,
@@ -20,13 +23,10 @@ from paperradar.affinity import (
     reviewer_scorer,
     write_scores,
 )
-from paperradar.embedding import FakeEmbedder, Progress, Vectors
-from paperradar.errors import FormatError, UsageError
-from paperradar.models import Paper
-from paperradar.profile import add_ids, create_profile, load_profile
-from paperradar.ranking import Anchor, Scorer, Text, rank
+from paperradar.radar.profiles import add_ids, create_profile, load_profile
+from paperradar.radar.ranking import Anchor, Scorer, Text, rank
 from paperradar.store import Store
-from paperradar.store.vectors import VECTOR_DTYPE
+from paperradar.store.sqlite.vectors import VECTOR_DTYPE
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "affinity"
 REVIEWERS = FIXTURES / "reviewers"

@@ -17,10 +17,10 @@ from conftest import ARXIV_SLICE, SEED_FILES
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
 from paperradar.embedding import default_embedder
-from paperradar.indexer import embed_missing
+from paperradar.embedding.backfill import embed_missing
 from paperradar.models import Paper, Ranked
-from paperradar.profile import add_files, create_profile, load_profile, record_feedback
-from paperradar.ranking import rank
+from paperradar.radar.profiles import add_files, create_profile, load_profile, record_feedback
+from paperradar.radar.ranking import rank
 
 pytestmark = pytest.mark.integration
 LAST_DAY = dt.date(2026, 7, 1)

@@ -550,12 +550,12 @@ def test_cli_bad_values_are_one_line_usage_errors(
 
 
 def cli_eval_module() -> ModuleType:
-    """paperradar.cli_eval, imported as the command imports it: through paperradar.cli."""
+    """paperradar.cli.eval, imported as the command imports it: through paperradar.cli."""
     import paperradar.cli
-    import paperradar.cli_eval
+    import paperradar.cli.eval
 
-    assert paperradar.cli.main.commands["eval"] is paperradar.cli_eval.eval_group
-    return paperradar.cli_eval
+    assert paperradar.cli.main.commands["eval"] is paperradar.cli.eval.eval_group
+    return paperradar.cli.eval
 
 
 def test_method_users_parsing() -> None:

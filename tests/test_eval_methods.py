@@ -32,7 +32,7 @@ from paperradar.eval.methods import (
     top_k,
     zotero_weights,
 )
-from paperradar.ranking import Anchor, RankingConfig, Scorer, Text
+from paperradar.radar.ranking import Anchor, RankingConfig, Scorer, Text
 
 TOPICS = {
     "graph": ["graph", "network", "node", "community", "clustering", "centrality", "walk"],

@@ -1,4 +1,4 @@
-"""Tuning the ranking's defaults (paperradar.eval.tuning, tuning_sets, tuning_run, and
+"""Tuning the ranking's defaults (paperradar.eval.tuning.rule, tuning.sets, tuning.run, and
 ``paperradar eval tune``) on the hand-written eval fixtures, with the fake embedder."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from paperradar.eval import authors as author_data
 from paperradar.eval.methods import PaperRadar
 from paperradar.eval.metrics import ndcg_percent
 from paperradar.eval.replay import UserRanker, replay, user_metrics
-from paperradar.eval.tuning import (
+from paperradar.eval.tuning.rule import (
     TEXTS,
     Benchmark,
     Paired,
@@ -29,13 +29,13 @@ from paperradar.eval.tuning import (
     measure_feedback,
     measure_grid,
 )
-from paperradar.eval.tuning_run import format_tuning, run, tuning_to_json
-from paperradar.eval.tuning_sets import (
+from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
+from paperradar.eval.tuning.sets import (
     authors_benchmark,
     citeulike_benchmark,
     csfcube_benchmark,
 )
-from paperradar.ranking import RankingConfig
+from paperradar.radar.ranking import RankingConfig
 
 EVAL = Path(__file__).resolve().parent / "fixtures" / "eval"
 CSFCUBE = EVAL / "csfcube"

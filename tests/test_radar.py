@@ -17,7 +17,7 @@ from paperradar.digest import DigestOptions, make_digest
 from paperradar.embedding import FakeEmbedder
 from paperradar.errors import UsageError
 from paperradar.models import Paper
-from paperradar.profile import (
+from paperradar.radar.profiles import (
     add_author,
     add_files,
     add_ids,
@@ -31,7 +31,7 @@ from paperradar.profile import (
     remove_profile,
     remove_rule,
 )
-from paperradar.ranking import RankingConfig, diversify, rank, scorer_for
+from paperradar.radar.ranking import RankingConfig, diversify, rank, scorer_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "radar"
 LISTINGS = FIXTURES / "listings.jsonl"
@@ -241,7 +241,7 @@ def test_keyword_follow_matches_phrases_on_word_boundaries(
     hits = [r for r in ranked if r.why.rule]
     assert hits and all("sim-to-real" in (r.paper.title + r.paper.abstract) for r in hits)
     scorer = scorer_for(store, prof, embedder)
-    from paperradar.ranking import Text
+    from paperradar.radar.ranking import Text
 
     assert scorer.followed(Text("Sim to real", "")) is not None
     assert scorer.followed(Text("simulator to reality", "")) is None

@@ -10,10 +10,10 @@ import pytest
 
 from paperradar import Store, UsageError, ingest_files
 from paperradar.embedding import FakeEmbedder
-from paperradar.indexer import embed_missing
+from paperradar.embedding.backfill import embed_missing
 from paperradar.models import Paper
 from paperradar.search import Filters, keyword_ranking
-from paperradar.semantic import (
+from paperradar.search.semantic import (
     FUSION_DEPTH,
     RRF_K,
     fuse_ranks,
@@ -24,7 +24,7 @@ from paperradar.semantic import (
     similar,
     vector_index,
 )
-from paperradar.store.vectors import count_pending, load_matrix
+from paperradar.store.sqlite.vectors import count_pending, load_matrix
 
 SLICE = (
     Path(__file__).resolve().parent.parent
@@ -197,8 +197,8 @@ def test_semantic_needs_vectors(tmp_path: Path) -> None:
 def test_hnsw_above_the_configured_threshold_agrees_with_exact(
     embedded: tuple[Store, FakeEmbedder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paperradar import semantic
-    from paperradar.vectors import ExactIndex, HnswIndex
+    from paperradar.search import semantic
+    from paperradar.store.ann import ExactIndex, HnswIndex
 
     store, embedder = embedded
     queries = ["language model reasoning", "robot grasping", "diffusion image editing"]

@@ -12,7 +12,7 @@ import pytest
 from paperradar import Store, keyword_search
 from paperradar.errors import StoreError, UsageError
 from paperradar.models import Paper, Sighting
-from paperradar.store.migrations import split_statements
+from paperradar.store.sqlite.migrate import split_statements
 
 ABSTRACT = (
     "We introduce a method for sparse mixture-of-experts routing that balances load without "

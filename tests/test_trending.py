@@ -18,7 +18,7 @@ import pytest
 from paperradar import Store, ingest_files, paper_to_dict
 from paperradar.errors import UsageError
 from paperradar.models import Paper, Sighting
-from paperradar.trending import HALF_LIFE_DAYS, Trend, heat, trending
+from paperradar.radar.trending import HALF_LIFE_DAYS, Trend, heat, trending
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
 LISTING_PAGES = sorted(SEEDS.glob("00[234]_*.txt"))

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from paperradar.vectors import (
+from paperradar.store.ann import (
     ExactIndex,
     HnswIndex,
     HnswParams,

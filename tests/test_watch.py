@@ -23,8 +23,7 @@ from test_mail import Recorder, free_port
 
 from paperradar.config import Config
 from paperradar.errors import ConfigError, PaperRadarError
-from paperradar.store import Store
-from paperradar.watch import (
+from paperradar.schedule.watch import (
     Schedule,
     WatchSettings,
     claim_slot,
@@ -36,6 +35,7 @@ from paperradar.watch import (
     watch_lock,
     watch_settings,
 )
+from paperradar.store import Store
 
 UTC = dt.UTC
 MON = dt.datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday
@@ -275,10 +275,10 @@ from = "Paper Radar <radar@example.org>"
 def test_a_subscribed_profile_gets_its_digest_at_its_own_time(home: Path) -> None:
     from paperradar import ingest_files
     from paperradar.config import load_config
+    from paperradar.digest.subscriptions import set_subscription
     from paperradar.embedding import FakeEmbedder
-    from paperradar.profile import add_files, create_profile
-    from paperradar.scheduled import run_slot, schedule_with_subscriptions
-    from paperradar.subscriptions import set_subscription
+    from paperradar.radar.profiles import add_files, create_profile
+    from paperradar.schedule.run import run_slot, schedule_with_subscriptions
 
     recorder = Recorder()
     port = free_port()

@@ -39,9 +39,9 @@ from webhome import PASSWORDS, build_home
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.embedding import Embedder, FakeEmbedder, MiniLMEmbedder
-from paperradar.indexer import embed_missing
-from paperradar.profile import add_files, create_profile
-from paperradar.users import add_user, grant_profile
+from paperradar.embedding.backfill import embed_missing
+from paperradar.radar.profiles import add_files, create_profile
+from paperradar.web.accounts import add_user, grant_profile
 
 pytestmark = pytest.mark.browser
 

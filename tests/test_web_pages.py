@@ -22,10 +22,10 @@ from webhome import build_home
 
 from paperradar import Store, ingest_files, paper_to_dict
 from paperradar.embedding import FakeEmbedder
-from paperradar.indexer import embed_missing
+from paperradar.embedding.backfill import embed_missing
 from paperradar.models import Paper, Sighting
-from paperradar.profile import create_profile, load_profile
-from paperradar.users import add_user, grant_profile
+from paperradar.radar.profiles import create_profile, load_profile
+from paperradar.web.accounts import add_user, grant_profile
 from paperradar.web.app import CSP, create_app
 
 DAY1 = "2026-07-01"

@@ -15,11 +15,11 @@ from webhome import PASSWORDS, build_home
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, make_digest
+from paperradar.digest.subscriptions import active_subscriptions, get_subscription
 from paperradar.embedding import FakeEmbedder
-from paperradar.indexer import embed_missing
-from paperradar.profile import load_profile, record_feedback
-from paperradar.subscriptions import active_subscriptions, get_subscription
-from paperradar.users import owner_of
+from paperradar.embedding.backfill import embed_missing
+from paperradar.radar.profiles import load_profile, record_feedback
+from paperradar.web.accounts import owner_of
 from paperradar.web.app import MAX_BODY, create_app
 
 XSS = '<script>alert("x")</script> Graph & Molecules'
@@ -502,8 +502,8 @@ def test_paste_with_a_named_format(alice: tuple[TestClient, str], home: Path) ->
 
 
 def test_topic_map_library_on_tiny_profiles(home: Path) -> None:
-    from paperradar.profile import add_ids, create_profile
-    from paperradar.topic_map import cluster, project, topic_map
+    from paperradar.radar.profiles import add_ids, create_profile
+    from paperradar.radar.topic_map import cluster, project, topic_map
 
     with Store.open(home) as store:
         create_profile(store, "tiny")

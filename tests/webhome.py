@@ -14,9 +14,9 @@ from pathlib import Path
 
 from paperradar import Store, ingest_files
 from paperradar.embedding import FakeEmbedder
-from paperradar.indexer import embed_missing
-from paperradar.profile import add_files, create_profile
-from paperradar.users import add_user, grant_profile
+from paperradar.embedding.backfill import embed_missing
+from paperradar.radar.profiles import add_files, create_profile
+from paperradar.web.accounts import add_user, grant_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "radar"
 PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}

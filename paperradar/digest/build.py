@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from paperradar.embedding import Embedder
 from paperradar.errors import UsageError
 from paperradar.models import Digest, Ranked
-from paperradar.profile import load_profile
-from paperradar.ranking import RankingConfig, diversify, rank
+from paperradar.radar.profiles import load_profile
+from paperradar.radar.ranking import RankingConfig, diversify, rank
 from paperradar.search import Filters, filter_sql
 from paperradar.store import Store
 

@@ -7,7 +7,7 @@ has the day it was listed (``crawl_date``).
 
 Protocol (:func:`run`):
 
-- **users**: authors, named as :func:`paperradar.profile.normalise_author` normalises them
+- **users**: authors, named as :func:`paperradar.radar.profiles.normalise_author` normalises them
   (case, accents, punctuation and "Last, First" order ignored; no other merging, so
   namesakes are one user and spelling variants are several), with at least ``min_papers``
   (4) papers in the file;
@@ -58,6 +58,7 @@ import numpy.typing as npt
 import orjson
 
 from paperradar.embedding import Embedder, normalise_rows, paper_text
+from paperradar.embedding.backfill import ensure_vectors
 from paperradar.errors import FormatError, UsageError
 from paperradar.eval import EvalReport
 from paperradar.eval.methods import COLLABORATIVE, METHODS, Items, make_method
@@ -74,14 +75,13 @@ from paperradar.eval.replay import (
     random_expectation,
     rows_of,
 )
-from paperradar.indexer import ensure_vectors
 from paperradar.models import Paper
-from paperradar.profile import normalise_author
+from paperradar.radar.profiles import normalise_author
 from paperradar.readers import ReadContext, read_path
 from paperradar.readers.base import BadRecord
 from paperradar.readers.jsonl import ARXIV_DAILY_READER
 from paperradar.store import Store
-from paperradar.store.vectors import vectors_for
+from paperradar.store.sqlite.vectors import vectors_for
 
 DATASET = "arxiv-cs-daily-authors"
 FILE_NAME = "arxiv_cs_daily_dedup.jsonl.gz"

@@ -38,7 +38,6 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
-from paperradar.affinity import embed_texts
 from paperradar.embedding import Embedder, paper_text
 from paperradar.errors import FormatError, InputError, UsageError
 from paperradar.eval import EvalReport, EvalRow
@@ -54,8 +53,9 @@ from paperradar.eval.methods import (
     make_methods,
     top_k,
 )
+from paperradar.radar.affinity import embed_texts
 from paperradar.store import Store
-from paperradar.store.rows import content_hash
+from paperradar.store.sqlite.rows import content_hash
 
 SPLITS = {"sparse": 1, "dense": 10}
 CUTOFFS = (50, 100, 300)

@@ -26,8 +26,9 @@ Methods (each ranking ties, and candidates it does not score, in paper-id order)
   papers it takes for duplicates of the query; over the pool nothing is dropped);
 - ``bm25``: FTS5's bm25 of the query paper's words (stopwords out, any word may match) over an
   in-memory FTS5 index of every CSFCube paper (title weight 8, abstract 1, the store's
-  tokenizer: paperradar.bm25), so document frequencies are the collection's, as in a store;
-- ``hybrid``: reciprocal-rank fusion of those two rankings (paperradar.semantic.fuse_ranks);
+  tokenizer: paperradar.store.sqlite.keyword), so document frequencies are the collection's,
+  as in a store;
+- ``hybrid``: reciprocal-rank fusion of those two rankings (paperradar.search.semantic.fuse_ranks);
 - ``*-facet``: the same, with only the query's sentences of the facet as the query (the
   dataset's per-sentence labels, corrected by hand for query papers; background = background +
   objective sentences), against whole candidate abstracts;
@@ -48,8 +49,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperradar.affinity import embed_texts
-from paperradar.bm25 import BM25_WEIGHTS, TOKENIZE
 from paperradar.embedding import Embedder, paper_text
 from paperradar.errors import FormatError, UsageError
 from paperradar.eval import EvalReport, EvalRow
@@ -62,10 +61,12 @@ from paperradar.eval.metrics import (
     precision_at_last_relevant,
     recall_at,
 )
+from paperradar.radar.affinity import embed_texts
 from paperradar.search import fts_terms
-from paperradar.semantic import fuse_ranks
+from paperradar.search.semantic import fuse_ranks
 from paperradar.store import Store
-from paperradar.store.rows import content_hash
+from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE
+from paperradar.store.sqlite.rows import content_hash
 
 FACETS = ("background", "method", "result")
 SPLITS = (*FACETS, "all")

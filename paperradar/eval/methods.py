@@ -41,11 +41,11 @@ The methods (``make_method(name)``; :data:`METHODS` lists the names):
 - ``max-cosine`` / ``mean-cosine``: the largest / mean cosine between the candidate and the
   profile's own and liked items.
 - ``bm25``: Okapi BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5)) as in
-  Lucene) over the items' terms (``paperradar.terms.tokens``: lower-cased words, stop words
+  Lucene) over the items' terms (``paperradar.radar.terms.tokens``: lower-cased words, stop words
   out, plurals folded), the query being the profile's own and liked texts together, each
   query term weighted by its count there.
-- ``paperradar``: the product's :class:`paperradar.ranking.Scorer` with its default
-  :class:`~paperradar.ranking.RankingConfig`: mean of the top-2 cosines to the own and liked
+- ``paperradar``: the product's :class:`paperradar.radar.ranking.Scorer` with its default
+  :class:`~paperradar.radar.ranking.RankingConfig`: mean of the top-2 cosines to the own and liked
   items, blended with the TF-IDF keyword score (weight 0.4, on the 2,000 most similar
   candidates), plus the feedback classifier when the profile has likes or dislikes
   (positives: own and liked items; negatives: dislikes and ``config.background`` random
@@ -76,8 +76,8 @@ import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from paperradar.errors import UsageError
-from paperradar.ranking import Anchor, RankingConfig, Scorer, Text
-from paperradar.terms import tokens
+from paperradar.radar.ranking import Anchor, RankingConfig, Scorer, Text
+from paperradar.radar.terms import tokens
 
 Matrix = npt.NDArray[np.float32]
 Scores = npt.NDArray[np.float64]

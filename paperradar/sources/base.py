@@ -2,7 +2,7 @@
 
 A source never touches the store. It turns a *checkpoint* (a small JSON-able dict saying which
 request to make next) into one :class:`Page`: the records that request returned and the
-checkpoint of the request after it. The engine (``paperradar.sync``) stores each page's
+checkpoint of the request after it. The engine (``paperradar.sources.sync``) stores each page's
 records and its next checkpoint in one transaction, so a harvest killed at any moment goes on
 from the first request whose records were not stored, and repeats none that were.
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 
-from paperradar.profile import profile_names
+from paperradar.radar.profiles import profile_names
 from paperradar.store import Store
-from paperradar.users import owned_profiles, owner_of
+from paperradar.web.accounts import owned_profiles, owner_of
 from paperradar.web.app import Viewer
 
 

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperradar.embedding import Embedder, default_embedder
 from paperradar.errors import PaperRadarError
 from paperradar.store import Store
-from paperradar.users import Session, User, session_for
+from paperradar.web.accounts import Session, User, session_for
 from paperradar.web.throttle import LoginThrottle
 
 SESSION_COOKIE = "pr_session"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperradar.store import Store
-from paperradar.users import SESSION_DAYS, authenticate, end_session, start_session
+from paperradar.web.accounts import SESSION_DAYS, authenticate, end_session, start_session
 from paperradar.web.app import (
     LOGIN_COOKIE,
     SESSION_COOKIE,

@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperradar.digest.build import past_digests
 from paperradar.digest.render import why_lines
+from paperradar.digest.subscriptions import DEFAULT_AT, get_subscription, set_subscription
 from paperradar.errors import InputError
 from paperradar.models import Neighbour, Why
 from paperradar.store import Store
-from paperradar.subscriptions import DEFAULT_AT, get_subscription, set_subscription
 from paperradar.web.access import profiles_for, require_profile
 from paperradar.web.app import Viewer, check_csrf, render, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href

@@ -16,10 +16,10 @@ from paperradar.digest import candidate_ids
 from paperradar.embedding import Embedder
 from paperradar.errors import PaperRadarError, UsageError
 from paperradar.models import Paper, Profile, Ranked
-from paperradar.profile import load_profile
-from paperradar.ranking import rank
+from paperradar.radar.profiles import load_profile
+from paperradar.radar.ranking import rank
 from paperradar.search import Hit
-from paperradar.semantic import similar
+from paperradar.search.semantic import similar
 from paperradar.store import Store
 from paperradar.web.access import profiles_for
 from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of

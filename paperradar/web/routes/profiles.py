@@ -4,7 +4,7 @@ Every POST checks the CSRF token first, then that the viewer may use the profile
 otherwise), and answers with a redirect back to the profile (303) -- or, for an htmx
 request, the changed section of the page. Uploaded and pasted text is read by the same
 readers as ``paperradar profile add FILE``: it is written to a temporary file and added with
-:func:`paperradar.profile.add_files`, all or nothing.
+:func:`paperradar.radar.profiles.add_files`, all or nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperradar.errors import FormatError, InputError, UsageError
 from paperradar.identifiers import normalise_alias
 from paperradar.models import RULE_KINDS
-from paperradar.profile import (
+from paperradar.radar.profiles import (
     AddReport,
     add_files,
     add_ids,
@@ -35,8 +35,8 @@ from paperradar.profile import (
 from paperradar.readers import FORMAT_NAMES
 from paperradar.search import keyword_search
 from paperradar.store import Store
-from paperradar.users import grant_profile
 from paperradar.web.access import profiles_for, require_profile
+from paperradar.web.accounts import grant_profile
 from paperradar.web.app import MAX_BODY, Viewer, check_csrf, render, store_of, viewer_of
 
 router = APIRouter()

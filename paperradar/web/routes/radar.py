@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.models import FEEDBACK_ACTIONS, Digest, Paper, Profile, Ranked
-from paperradar.profile import load_profile, record_feedback
+from paperradar.radar.profiles import load_profile, record_feedback
 from paperradar.search import parse_since
 from paperradar.store import Store
 from paperradar.web.access import profiles_for, require_profile

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from paperradar.errors import PaperRadarError, UsageError
 from paperradar.search import Filters, Hit, parse_since
-from paperradar.semantic import MODES, has_vectors
-from paperradar.semantic import search as run_search
+from paperradar.search.semantic import MODES, has_vectors
+from paperradar.search.semantic import search as run_search
 from paperradar.store import Store
 from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of
 

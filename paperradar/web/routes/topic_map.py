@@ -1,6 +1,6 @@
 """The topic map of a profile: an SVG drawn on the server (no script).
 
-The library (:mod:`paperradar.topic_map`) projects and clusters; this module only scales the
+The library (:mod:`paperradar.radar.topic_map`) projects and clusters; this module only scales the
 points into the picture.
 """
 
@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from paperradar.radar.topic_map import KINDS, MapPoint, TopicMap, topic_map
 from paperradar.store import Store
-from paperradar.topic_map import KINDS, MapPoint, TopicMap, topic_map
 from paperradar.web.access import profiles_for, require_profile
 from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from paperradar.errors import PaperRadarError, UsageError
+from paperradar.radar.trending import Trend, trending
 from paperradar.search import parse_since
 from paperradar.store import Store
-from paperradar.trending import Trend, trending
 from paperradar.web.app import Viewer, render, store_of, viewer_of
 
 router = APIRouter()

@@ -1,6 +1,6 @@
 """What one scheduled run of ``paperradar watch`` does, as a library call.
 
-1. sync every enabled source (``paperradar.sync``);
+1. sync every enabled source (``paperradar.sources.sync``);
 2. embed the papers that have no vector yet (``[watch] embed``, default on);
 3. build the digest of each profile due at this slot -- a profile with an active
    subscription at its subscription time, every other profile at ``[watch] at`` -- for the
@@ -21,16 +21,16 @@ from pathlib import Path
 
 from paperradar.config import load_config
 from paperradar.digest import DigestOptions, make_digest
+from paperradar.digest.subscriptions import active_subscriptions
 from paperradar.embedding import Embedder, default_embedder
+from paperradar.embedding.backfill import embed_missing
 from paperradar.errors import PaperRadarError
-from paperradar.indexer import embed_missing
-from paperradar.profile import profile_names, seed_ids
+from paperradar.radar.profiles import profile_names, seed_ids
+from paperradar.schedule.watch import Schedule, WatchSettings
 from paperradar.sources import configured_sources
 from paperradar.sources.http import PoliteClient, http_settings, open_client
+from paperradar.sources.sync import Progress, SyncReport, sync_sources
 from paperradar.store import Store
-from paperradar.subscriptions import active_subscriptions
-from paperradar.sync import Progress, SyncReport, sync_sources
-from paperradar.watch import Schedule, WatchSettings
 
 
 def sync_home(

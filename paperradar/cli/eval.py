@@ -283,4 +283,4 @@ def _method_users(values: tuple[str, ...]) -> dict[str, int]:
 
 
 # `eval tune` lives in its own module, which registers it on eval_group when imported
-from paperradar import cli_tune  # noqa: E402, F401
+from paperradar.cli import tune  # noqa: E402, F401

@@ -31,17 +31,17 @@ from paperradar import __version__
 from paperradar.codec import paper_to_dict
 from paperradar.config import resolve_home
 from paperradar.embedding import default_embedder
+from paperradar.embedding.backfill import EmbedReport, embed_missing
 from paperradar.errors import PaperRadarError
-from paperradar.indexer import EmbedReport, embed_missing
 from paperradar.ingest import ingest_files
 from paperradar.models import IngestReport, Paper
 from paperradar.readers import FORMAT_NAMES, OpenedFile
 from paperradar.search import Filters, Hit, parse_since
-from paperradar.semantic import MODES, has_vectors, papers_from_file
-from paperradar.semantic import search as semantic_search_mode
-from paperradar.semantic import similar as find_similar
-from paperradar.stats import store_stats
+from paperradar.search.semantic import MODES, has_vectors, papers_from_file
+from paperradar.search.semantic import search as semantic_search_mode
+from paperradar.search.semantic import similar as find_similar
 from paperradar.store import Store
+from paperradar.store.stats import store_stats
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False)
@@ -465,4 +465,4 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 # The radar's commands (profile, like, follow, digest, ...) and the live-source commands
 # (sync, watch, profile add-author) and the web commands (serve, user) register themselves.
-from paperradar import cli_eval, cli_radar, cli_sources, cli_web  # noqa: E402, F401
+from paperradar.cli import eval, radar, sources, web  # noqa: E402, F401

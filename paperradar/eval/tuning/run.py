@@ -1,6 +1,6 @@
 """``paperradar eval tune``: every knob chosen on TUNE units of every benchmark given, in
 order (aggregation and keyword weight, feedback blend, text fields), and reported on REPORT
-units (see paperradar.eval.tuning for the rule, paperradar.eval.tuning_sets for the splits).
+units (see paperradar.eval.tuning.rule for the rule, paperradar.eval.tuning.sets for the splits).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from paperradar.errors import UsageError
-from paperradar.eval.tuning import (
+from paperradar.eval.tuning.rule import (
     HALVES,
     KS,
     TEXTS,
@@ -26,7 +26,7 @@ from paperradar.eval.tuning import (
     measure_feedback,
     measure_grid,
 )
-from paperradar.ranking import RankingConfig
+from paperradar.radar.ranking import RankingConfig
 
 GRID_KNOB = "k_nearest, keyword_weight"
 FEEDBACK_KNOB = "feedback_half"

@@ -1,5 +1,5 @@
 """``paperradar eval tune``: the ranking's defaults chosen on part of every benchmark given
-and reported on the rest (paperradar.eval.tuning_run). Registered on the ``eval`` group."""
+and reported on the rest (paperradar.eval.tuning.run). Registered on the ``eval`` group."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from paperradar.cli import _emit_json, handle_errors
-from paperradar.cli_eval import _home_store, _progress, eval_group
+from paperradar.cli.eval import _home_store, _progress, eval_group
 from paperradar.embedding import default_embedder
 from paperradar.errors import UsageError
 
@@ -62,8 +62,8 @@ def eval_tune(
 ) -> None:
     """Choose the ranking's defaults on TUNE units of every benchmark given (two at least),
     and report them on the held-out REPORT units (docs/evaluation.md, "Tuning")."""
-    from paperradar.eval import tuning_sets
-    from paperradar.eval.tuning_run import format_tuning, run, tuning_to_json
+    from paperradar.eval.tuning import sets as tuning_sets
+    from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
 
     given = [d for d in (csfcube, citeulike, authors) if d is not None]
     if len(given) < 2:

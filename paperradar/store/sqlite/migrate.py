@@ -15,7 +15,7 @@ from paperradar.errors import StoreError
 
 def migration_files() -> list[tuple[str, str]]:
     """``(name, sql)`` for every migration shipped with the package, in order."""
-    folder = resources.files("paperradar.store") / "migrations"
+    folder = resources.files("paperradar.store.sqlite") / "migrations"
     files = sorted(
         (entry.name, entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()

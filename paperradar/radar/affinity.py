@@ -13,7 +13,7 @@ title or only an abstract is used as it is; one with neither is skipped and coun
 
 Scoring: each reviewer is a profile whose own papers are their publications, and each
 submission is scored exactly as the digest scores a candidate for a profile
-(:class:`paperradar.ranking.Scorer`: mean of the ``k`` best cosines blended with keywords).
+(:class:`paperradar.radar.ranking.Scorer`: mean of the ``k`` best cosines blended with keywords).
 Every distinct text (by content hash) is embedded once; with a store, vectors are read
 from and written to its cache, so a re-run embeds nothing. Vectors always go through the
 cache's float16, so a run scores the same whether its vectors were cached or fresh.
@@ -44,11 +44,11 @@ import orjson
 
 from paperradar.embedding import Embedder, normalise_rows, paper_text
 from paperradar.errors import FormatError, UsageError
-from paperradar.ranking import Anchor, RankingConfig, Scorer, Text
+from paperradar.radar.ranking import Anchor, RankingConfig, Scorer, Text
+from paperradar.radar.terms import Candidates, tokens
 from paperradar.store import Store
-from paperradar.store.rows import content_hash
-from paperradar.store.vectors import VECTOR_DTYPE, save_vectors
-from paperradar.terms import Candidates, tokens
+from paperradar.store.sqlite.rows import content_hash
+from paperradar.store.sqlite.vectors import VECTOR_DTYPE, save_vectors
 
 Matrix = npt.NDArray[np.float32]
 

@@ -20,11 +20,11 @@ import numpy.typing as npt
 
 from paperradar.digest.build import candidate_ids
 from paperradar.embedding import Embedder
-from paperradar.indexer import ensure_vectors
-from paperradar.profile import load_profile
+from paperradar.embedding.backfill import ensure_vectors
+from paperradar.radar.profiles import load_profile
+from paperradar.radar.terms import tokens
 from paperradar.store import Store
-from paperradar.store.vectors import vectors_for
-from paperradar.terms import tokens
+from paperradar.store.sqlite.vectors import vectors_for
 
 #: most candidates drawn on a map
 MAX_CANDIDATES = 600

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from paperradar.store.store import Store
+from paperradar.store.sqlite.store import Store
 
 VECTOR_DTYPE = np.dtype("<f2")
 

@@ -1,5 +1,5 @@
 """The benchmarks the ranking's defaults are tuned on, split into TUNE and REPORT units
-(paperradar.eval.tuning has the rule). Every split is fixed by the data or a seed before
+(paperradar.eval.tuning.rule has the rule). Every split is fixed by the data or a seed before
 anything is measured:
 
 - **csfcube**: the 50 query-facets (all three facets), each a one-paper profile (the query
@@ -27,15 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from paperradar.affinity import embed_texts
 from paperradar.embedding import Embedder, paper_text
 from paperradar.errors import InputError, UsageError
 from paperradar.eval import authors as author_data
 from paperradar.eval import citeulike, csfcube
 from paperradar.eval.methods import Candidates, Items
-from paperradar.eval.tuning import TEXTS, Benchmark, Task, Unit
+from paperradar.eval.tuning.rule import TEXTS, Benchmark, Task, Unit
+from paperradar.radar.affinity import embed_texts
 from paperradar.store import Store
-from paperradar.store.rows import content_hash
+from paperradar.store.sqlite.rows import content_hash
 
 CITEULIKE_SPLIT = "dense"
 FEEDBACK_OWN = 3

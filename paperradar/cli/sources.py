@@ -1,7 +1,7 @@
 """The live-source commands: ``sync``, ``watch`` and ``profile add-author --s2``.
 
-Thin: every command parses its options and calls paperradar.sync, paperradar.scheduled,
-paperradar.watch or paperradar.sources.semantic_scholar.
+Thin: every command parses its options and calls paperradar.sources.sync, paperradar.schedule.run,
+paperradar.schedule.watch or paperradar.sources.semantic_scholar.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import click
 import orjson
 
 from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
-from paperradar.cli_radar import profile
+from paperradar.cli.radar import profile
 from paperradar.config import load_config, resolve_home
 from paperradar.errors import PaperRadarError, UsageError
-from paperradar.sync import SourceRun, SyncReport, reset_source, source_states
+from paperradar.sources.sync import SourceRun, SyncReport, reset_source, source_states
 
 
 def _run_line(run: SourceRun, dry_run: bool) -> str:
@@ -88,7 +88,7 @@ def sync(
     without asking again for what it stored. A failing source is reported and the others
     still run (exit code 1 if any failed).
     """
-    from paperradar.scheduled import sync_home
+    from paperradar.schedule.run import sync_home
 
     home = resolve_home(ctx.obj["home"])
     with _store(ctx) as store:
@@ -116,7 +116,7 @@ def sync(
         embedded = None
         if embed and not dry_run:
             from paperradar.embedding import default_embedder
-            from paperradar.indexer import embed_missing
+            from paperradar.embedding.backfill import embed_missing
 
             embedded = embed_missing(store, default_embedder()).embedded
     _print_report(report, dry_run, as_json, embedded)
@@ -158,8 +158,8 @@ def watch(ctx: click.Context, once: bool) -> None:
     Runs until SIGTERM or Ctrl-C, which stop it between two steps. A slot that finished
     never runs again; one that was stopped or crashed runs again at the next start.
     """
-    from paperradar.scheduled import run_slot, schedule_with_subscriptions
-    from paperradar.watch import run_watch, watch_settings
+    from paperradar.schedule.run import run_slot, schedule_with_subscriptions
+    from paperradar.schedule.watch import run_watch, watch_settings
 
     home = resolve_home(ctx.obj["home"])
     settings = watch_settings(load_config(home))
@@ -202,7 +202,7 @@ def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool)
     Settings: [s2] base_url and api_key in config.toml (or
     $PAPERRADAR_S2_API_KEY); requests follow the [http] settings.
     """
-    from paperradar.profile import add_papers, load_profile
+    from paperradar.radar.profiles import add_papers, load_profile
     from paperradar.sources import semantic_scholar as s2
     from paperradar.sources.http import PoliteClient, http_settings, open_client
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from paperradar.digest.mail import check_address
 from paperradar.errors import UsageError
-from paperradar.profile import _profile_id
+from paperradar.radar.profiles import _profile_id
 from paperradar.store import Store
 
 DEFAULT_AT = "07:00"

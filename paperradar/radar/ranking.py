@@ -32,13 +32,13 @@ import numpy as np
 import numpy.typing as npt
 
 from paperradar.embedding import Embedder
+from paperradar.embedding.backfill import ensure_vectors
 from paperradar.errors import UsageError
-from paperradar.indexer import ensure_vectors
 from paperradar.models import Neighbour, Paper, Profile, Ranked, Why
-from paperradar.profile import author_matches, rule_key
+from paperradar.radar.profiles import author_matches, rule_key
+from paperradar.radar.terms import Candidates, TermProfile, tokens
 from paperradar.store import Store
-from paperradar.store.vectors import vectors_for
-from paperradar.terms import Candidates, TermProfile, tokens
+from paperradar.store.sqlite.vectors import vectors_for
 
 Matrix = npt.NDArray[np.float32]
 

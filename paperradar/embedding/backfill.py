@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from paperradar.embedding import Embedder, paper_text
 from paperradar.store import Store
-from paperradar.store.vectors import count_pending, pending_texts, save_vectors
+from paperradar.store.sqlite.vectors import count_pending, pending_texts, save_vectors
 
 CHUNK = 256
 

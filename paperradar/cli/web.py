@@ -75,8 +75,8 @@ def user_add(
     ctx: click.Context, name: str, password_stdin: bool, profiles: tuple[str, ...]
 ) -> None:
     """Add a web user NAME (the password is asked for, or read with --password-stdin)."""
-    from paperradar.profile import load_profile
-    from paperradar.users import add_user, grant_profile
+    from paperradar.radar.profiles import load_profile
+    from paperradar.web.accounts import add_user, grant_profile
 
     password = _password(password_stdin)
     with _store(ctx) as store:
@@ -94,7 +94,7 @@ def user_add(
 @handle_errors
 def user_list(ctx: click.Context, as_json: bool) -> None:
     """The users and the profiles each owns."""
-    from paperradar.users import list_users
+    from paperradar.web.accounts import list_users
 
     with _store(ctx) as store:
         users = list_users(store)
@@ -113,7 +113,7 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
 @handle_errors
 def user_rm(ctx: click.Context, name: str) -> None:
     """Remove a user and their sessions (their profiles stay, owned by nobody)."""
-    from paperradar.users import remove_user
+    from paperradar.web.accounts import remove_user
 
     with _store(ctx) as store:
         remove_user(store, name)
@@ -127,7 +127,7 @@ def user_rm(ctx: click.Context, name: str) -> None:
 @handle_errors
 def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
     """Set a user's password (their sessions end)."""
-    from paperradar.users import set_password
+    from paperradar.web.accounts import set_password
 
     password = _password(password_stdin)
     with _store(ctx) as store:
@@ -142,7 +142,7 @@ def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
 @handle_errors
 def user_grant(ctx: click.Context, name: str, profile: str) -> None:
     """Give profile PROFILE to user NAME (made with the CLI, a profile belongs to nobody)."""
-    from paperradar.users import grant_profile
+    from paperradar.web.accounts import grant_profile
 
     with _store(ctx) as store:
         previous = grant_profile(store, name, profile)

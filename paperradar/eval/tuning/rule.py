@@ -1,6 +1,6 @@
 """Tuning the ranking's defaults on part of every benchmark, reporting on the rest.
 
-The knobs are :class:`paperradar.ranking.RankingConfig`'s: the **aggregation** of a
+The knobs are :class:`paperradar.radar.ranking.RankingConfig`'s: the **aggregation** of a
 candidate's cosines to the profile's papers (``k_nearest``: the mean of the ``k`` largest;
 1 = max, :data:`ALL` = the plain mean), the **keyword weight** (``keyword_weight``, the
 hybrid of embedding similarity and TF-IDF keywords), the **feedback blend** (``feedback_half``:
@@ -8,7 +8,7 @@ the classifier's weight is ``n / (n + half)`` after ``n`` likes and dislikes) an
 fields** a paper is read by (title and abstract, or the title alone; embeddings and keywords
 alike).
 
-Each benchmark (:mod:`paperradar.eval.tuning_sets` builds them from CSFCube, CiteULike-a and
+Each benchmark (:mod:`paperradar.eval.tuning.sets` builds them from CSFCube, CiteULike-a and
 the arxiv-cs-daily author replay) is split once, before anything is measured, into **TUNE**
 units (queries or users), on which values are chosen, and **REPORT** units, on which the
 choice is reported. A unit is one or more ranking tasks (a CSFCube query-facet; a CiteULike
@@ -45,7 +45,7 @@ import numpy.typing as npt
 from paperradar.errors import UsageError
 from paperradar.eval.methods import Candidates, Items, PaperRadar, Profile, top_k
 from paperradar.eval.metrics import mean_ci95, ndcg_percent
-from paperradar.ranking import RankingConfig
+from paperradar.radar.ranking import RankingConfig
 
 #: k_nearest for "the plain mean over every profile paper"
 ALL = 1_000_000

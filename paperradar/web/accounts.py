@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from paperradar.errors import UsageError
-from paperradar.profile import _profile_id
+from paperradar.radar.profiles import _profile_id
 from paperradar.store import Store
 
 SESSION_DAYS = 14

@@ -33,9 +33,9 @@ from paperradar.search import (
     keyword_search,
 )
 from paperradar.store import Store
-from paperradar.store.merge import abstracts_match
-from paperradar.store.vectors import load_matrix, vectors_for
-from paperradar.vectors import DEFAULT_HNSW_THRESHOLD, HnswIndex, VectorIndex, build_index
+from paperradar.store.ann import DEFAULT_HNSW_THRESHOLD, HnswIndex, VectorIndex, build_index
+from paperradar.store.dedup import abstracts_match
+from paperradar.store.sqlite.vectors import load_matrix, vectors_for
 
 #: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.
 #: 2009; see fuse_ranks) with this constant, each ranking taken FUSION_DEPTH deep (or the

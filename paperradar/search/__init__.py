@@ -5,7 +5,7 @@ User text never reaches FTS5 as syntax: words are extracted and each is quoted, 
 all just text. Common English words ("the", "of", "for": :data:`STOPWORDS`) outside quotes are
 left out unless the query has nothing else. All words must match; when that finds nothing,
 any of the rarer words may match (:data:`ANY_WORD_BUDGET`). Scores are FTS5's bm25, computed
-by :mod:`paperradar.bm25`.
+by :mod:`paperradar.store.sqlite.keyword`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from paperradar.bm25 import BM25_WEIGHTS, rank_all_of, rarest_within
 from paperradar.errors import UsageError
 from paperradar.models import Paper
 from paperradar.store import Store
+from paperradar.store.sqlite.keyword import BM25_WEIGHTS, rank_all_of, rarest_within
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -32,7 +32,7 @@ from paperradar.models import Digest
 
 if TYPE_CHECKING:
     from paperradar.digest.mail import SmtpSettings
-from paperradar.profile import (
+from paperradar.radar.profiles import (
     add_author,
     add_files,
     add_ids,
@@ -532,7 +532,7 @@ def trending(
 ) -> None:
     """What is trending: upvotes and recency from daily-papers listings, and appearances
     across sources and days (see docs/trending.md)."""
-    from paperradar.trending import trending as find_trending
+    from paperradar.radar.trending import trending as find_trending
 
     start = parse_since(since)
     end = parse_since(until, option="--until") if until else None
@@ -626,7 +626,7 @@ def affinity(
         TimeRemainingColumn,
     )
 
-    from paperradar.affinity import compute_affinity, write_scores
+    from paperradar.radar.affinity import compute_affinity, write_scores
 
     embedder = default_embedder()
     with _store(ctx) as store:

@@ -15,9 +15,9 @@ import orjson
 from paperradar import identifiers
 from paperradar.errors import StoreError, UsageError
 from paperradar.models import IngestReport, Paper
-from paperradar.store.merge import abstracts_match, compatible, merge_into
-from paperradar.store.migrations import migrate
-from paperradar.store.rows import PAPER_COLUMNS, paper_values, row_to_paper, row_to_sighting
+from paperradar.store.dedup import abstracts_match, compatible, merge_into
+from paperradar.store.sqlite.migrate import migrate
+from paperradar.store.sqlite.rows import PAPER_COLUMNS, paper_values, row_to_paper, row_to_sighting
 
 DB_NAME = "paperradar.db"
 

@@ -1,0 +1,1 @@
+"""When things run: ``paperradar watch`` and what one scheduled slot does."""

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from paperradar.store import Store
+from paperradar.store.sqlite.base import SqliteRepo
 
 #: the tokenizer of ``papers_fts`` (0001_papers.sql); the scratch table must tokenize alike
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -286,3 +287,7 @@ def _phrase_frequency(
         if hits:
             out[row] += hits * BM25_WEIGHTS[col]
     return out
+
+
+class SqliteKeyword(SqliteRepo):
+    """The SQLite KeywordIndex."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,36 +106,121 @@ class _Batch:
     fresh: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # new, values as prepared
 
 
-class Store:
-    """A paperradar store at ``path``; created and migrated on open."""
+class SqliteStore:
+    """A paperradar store in the SQLite file at ``path``; created and migrated on open.
+
+    One object may be shared by threads: each thread gets its own connection (made on first
+    use), so a web request never waits for another's connection. :meth:`version` reads a
+    dedicated connection that never writes, so it sees every commit of every other
+    connection, in this process or another.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.home = path.parent
         if sqlite3.sqlite_version_info < (3, 38, 0):
             raise StoreError(
                 f"paperradar needs SQLite 3.38 or newer; this Python has {sqlite3.sqlite_version}"
             )
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA busy_timeout = 10000")
-            self.conn.execute("PRAGMA cache_size = -65536")
             migrate(self.conn)
+            self._watcher = self._connect()
+            self._watcher_lock = threading.Lock()
         except (sqlite3.Error, OSError) as exc:
+            self.close()
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        self._wire()
+
+    def _wire(self) -> None:
+        """Attach the repositories (each holds its own caches, validated by version())."""
+        from paperradar.store.sqlite.accounts import SqliteAccounts
+        from paperradar.store.sqlite.delivery import SqliteDelivery
+        from paperradar.store.sqlite.keyword import SqliteKeyword
+        from paperradar.store.sqlite.papers import SqlitePapers
+        from paperradar.store.sqlite.radar import SqliteRadar
+        from paperradar.store.sqlite.scheduling import SqliteScheduling
+        from paperradar.store.sqlite.vectors import SqliteVectors
+
+        self.papers = SqlitePapers(self)
+        self.keyword = SqliteKeyword(self)
+        self.vectors = SqliteVectors(self)
+        self.radar = SqliteRadar(self)
+        self.delivery = SqliteDelivery(self)
+        self.scheduling = SqliteScheduling(self)
+        self.accounts = SqliteAccounts(self)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA cache_size = -65536")
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (for the backend's repositories only)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError(f"the store at {self.path} is closed")
+            try:
+                conn = self._connect()
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
 
     @classmethod
-    def open(cls, home: Path) -> Store:
+    def open(cls, home: Path) -> SqliteStore:
         return cls(home / DB_NAME)
 
-    def close(self) -> None:
-        self.conn.close()
+    def describe(self) -> str:
+        return str(self.path)
 
-    def __enter__(self) -> Store:
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything is committed to the store, by any connection: the
+        watcher connection's ``data_version`` (it never writes, so every commit is another
+        connection's) and the store's own commit count (belt and braces within a thread)."""
+        with self._watcher_lock:
+            other = int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+        return other, self.conn.total_changes
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[bool]:
+        """Hold ``<db>.<name>.lock`` (an flock, dropped by the OS if the process dies);
+        yields False when another process or thread holds it."""
+        path = self.path.with_name(f"{self.path.name}.{name}.lock")
+        try:
+            handle = path.open("a+b")
+        except OSError as exc:
+            raise StoreError(f"cannot open the {name} lock {path}: {exc}") from exc
+        with handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
+    def close(self) -> None:
+        self._closed = True
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> SqliteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -142,19 +229,20 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction: committed whole or rolled back whole."""
-        if self.conn.in_transaction:
+        conn = self.conn
+        if conn.in_transaction:
             yield
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         try:
             yield
-            self.conn.execute("COMMIT")
+            conn.execute("COMMIT")
         except BaseException as exc:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
             raise
@@ -419,3 +507,7 @@ class Store:
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         """Run a read-only query (for the library's own modules: stats, search)."""
         return list(self.conn.execute(sql, params))
+
+
+#: the name the library used before the storage seam (kept for callers of Store(path))
+Store = SqliteStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from paperradar.store.sqlite.base import SqliteRepo
 from paperradar.store.sqlite.store import Store
 
 VECTOR_DTYPE = np.dtype("<f2")
@@ -93,3 +94,7 @@ def vectors_for(store: Store, model: str, row_ids: list[int]) -> dict[int, npt.N
     return {
         r["id"]: np.frombuffer(r["vector"], dtype=VECTOR_DTYPE).astype(np.float32) for r in rows
     }
+
+
+class SqliteVectors(SqliteRepo):
+    """The SQLite VectorRepo."""

@@ -1,0 +1,80 @@
+"""The storage protocol: what every backend of the store provides.
+
+A :class:`Store` is one open store (the SQLite file today; a PostgreSQL server next). It hands
+out repositories by aggregate -- :attr:`~Store.papers`, :attr:`~Store.keyword`,
+:attr:`~Store.vectors`, :attr:`~Store.radar`, :attr:`~Store.delivery`,
+:attr:`~Store.scheduling`, :attr:`~Store.accounts` -- whose methods take and return plain
+values and the dataclasses defined beside them, never cursors, rows or SQL.
+
+The contract, for every backend (docs/architecture.md):
+
+- **Threads.** A store object may be shared by threads; each thread gets its own connection
+  (SQLite) or a pooled one (PostgreSQL). Nothing assumes one connection per process.
+- **Transactions.** :meth:`Store.transaction` is one unit of work, committed whole or rolled
+  back whole; a repository method that writes runs in the caller's transaction when there is
+  one, else in its own. Nesting joins the outer transaction.
+- **Change detection.** :meth:`Store.version` changes whenever anything is committed, by any
+  thread or process; caches compare it and never look at backend internals.
+- **Named locks.** :meth:`Store.lock` is held by at most one process at a time across the
+  store (``"watch"``, ``"outbox"``) and released if the process dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from paperradar.store.api.accounts import AccountRepo
+from paperradar.store.api.delivery import DeliveryRepo
+from paperradar.store.api.keyword import KeywordIndex
+from paperradar.store.api.papers import PaperRepo
+from paperradar.store.api.radar import RadarRepo
+from paperradar.store.api.scheduling import SchedulingRepo
+from paperradar.store.api.vectors import VectorRepo
+
+
+class Store(Protocol):
+    """One open store: its repositories, transactions, change detection and named locks."""
+
+    #: the paperradar home: config.toml, file caches (index/), lock files
+    home: Path
+    papers: PaperRepo
+    keyword: KeywordIndex
+    vectors: VectorRepo
+    radar: RadarRepo
+    delivery: DeliveryRepo
+    scheduling: SchedulingRepo
+    accounts: AccountRepo
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One unit of work: committed whole, or rolled back whole on any exception."""
+        ...
+
+    def version(self) -> Hashable:
+        """A value that changes whenever anything is committed to the store, by anyone."""
+        ...
+
+    def lock(self, name: str) -> AbstractContextManager[bool]:
+        """Try to hold the store-wide lock ``name`` without waiting; yields whether it is
+        held. The lock is released on exit, and by the system if the process dies."""
+        ...
+
+    def describe(self) -> str:
+        """Where the store is, for messages (a path, or a URL without its password)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+__all__ = [
+    "AccountRepo",
+    "DeliveryRepo",
+    "KeywordIndex",
+    "PaperRepo",
+    "RadarRepo",
+    "SchedulingRepo",
+    "Store",
+    "VectorRepo",
+]

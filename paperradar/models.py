@@ -232,3 +232,13 @@ class Digest:
         if self.start == self.end:
             return self.start.isoformat()
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+@dataclass(slots=True)
+class Filters:
+    """Restrictions every search mode applies."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    category: str | None = None
+    source: str | None = None

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from paperradar import Store, UsageError, ingest_files
-from paperradar.models import Paper
-from paperradar.search import Filters, filter_sql, fts_terms, keyword_ranking
+from paperradar.models import Filters, Paper
+from paperradar.search import fts_terms, keyword_ranking
 from paperradar.store.sqlite import keyword as bm25_module
+from paperradar.store.sqlite.filters import filter_sql
 from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE, rank_all_of, read_varints
 
 SLICE = (

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 
 from paperradar.embedding import Embedder
 from paperradar.errors import UsageError
-from paperradar.models import Digest, Ranked
+from paperradar.models import Digest, Filters, Ranked
 from paperradar.radar.profiles import load_profile
 from paperradar.radar.ranking import RankingConfig, diversify, rank
-from paperradar.search import Filters, filter_sql
 from paperradar.store import Store
+from paperradar.store.sqlite.filters import filter_sql
 
 #: diversity picks from the best POOL x top papers (see ranking.diversify)
 POOL = 4

@@ -49,9 +49,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from paperradar.errors import UsageError
-from paperradar.models import Paper
-from paperradar.search import Filters, filter_sql
+from paperradar.models import Filters, Paper
 from paperradar.store import Store
+from paperradar.store.sqlite.filters import filter_sql
 
 #: days after which each part of a score has halved
 HALF_LIFE_DAYS = 3.0

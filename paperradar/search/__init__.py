@@ -15,9 +15,12 @@ import re
 from dataclasses import dataclass
 
 from paperradar.errors import UsageError
-from paperradar.models import Paper
+from paperradar.models import Filters, Paper
 from paperradar.store import Store
+from paperradar.store.sqlite.filters import filter_sql
 from paperradar.store.sqlite.keyword import BM25_WEIGHTS, rank_all_of, rarest_within
+
+__all__ = ["Filters", "Hit", "keyword_search", "parse_since"]
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -45,16 +48,6 @@ class Hit:
 
     paper: Paper
     score: float
-
-
-@dataclass(slots=True)
-class Filters:
-    """Restrictions every search mode applies."""
-
-    since: dt.date | None = None
-    until: dt.date | None = None
-    category: str | None = None
-    source: str | None = None
 
 
 def fts_terms(query: str) -> list[str]:
@@ -86,42 +79,6 @@ def parse_since(text: str, today: dt.date | None = None, option: str = "--since"
         raise UsageError(
             f"{option}: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {text!r}"
         ) from None
-
-
-#: a row ``c`` of paper_categories in a category, or in an archive's categories ("cs" covers
-#: "cs.CL"): an index range, not a LIKE
-CATEGORY_MATCH = "(c.category = ? OR (c.category > ? AND c.category < ?))"
-
-
-def category_params(category: str) -> list[object]:
-    """The parameters of :data:`CATEGORY_MATCH` for a category or archive name."""
-    name = category.strip().lower()
-    return [name, name + ".", name + "/"]  # "/" sorts right after "."
-
-
-def filter_sql(filters: Filters) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    if filters.since or filters.until:
-        # coalesce(listed, submitted) in range, written so each side can use its index
-        low = filters.since.isoformat() if filters.since else ""
-        high = filters.until.isoformat() if filters.until else "9999-12-31"
-        clauses.append(
-            "(p.listed BETWEEN ? AND ? OR (p.listed IS NULL AND p.submitted BETWEEN ? AND ?))"
-        )
-        params.extend([low, high, low, high])
-    if filters.category:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id AND "
-            f"{CATEGORY_MATCH})"
-        )
-        params.extend(category_params(filters.category))
-    if filters.source:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM sightings s WHERE s.paper_id = p.id AND s.source = ?)"
-        )
-        params.append(filters.source)
-    return "".join(f" AND {c}" for c in clauses), params
 
 
 def keyword_ranking(

@@ -21,13 +21,9 @@ from paperradar import identifiers
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, normalise_rows, paper_text
 from paperradar.errors import ConfigError, UsageError
-from paperradar.models import Paper
+from paperradar.models import Filters, Paper
 from paperradar.search import (
-    CATEGORY_MATCH,
-    Filters,
     Hit,
-    category_params,
-    filter_sql,
     hits_for,
     keyword_ranking,
     keyword_search,
@@ -35,6 +31,7 @@ from paperradar.search import (
 from paperradar.store import Store
 from paperradar.store.ann import DEFAULT_HNSW_THRESHOLD, HnswIndex, VectorIndex, build_index
 from paperradar.store.dedup import abstracts_match
+from paperradar.store.sqlite.filters import CATEGORY_MATCH, category_params, filter_sql
 from paperradar.store.sqlite.vectors import load_matrix, vectors_for
 
 #: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.

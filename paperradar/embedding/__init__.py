@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from paperradar.config import Config
 from paperradar.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -423,8 +424,35 @@ class FakeEmbedder:
         return normalise_rows(out)
 
 
-def default_embedder() -> Embedder:
-    """The embedder the CLI uses: MiniLM, unless PAPERRADAR_EMBEDDER=fake (for tests)."""
-    if os.environ.get("PAPERRADAR_EMBEDDER") == "fake":
-        return FakeEmbedder()
-    return MiniLMEmbedder(precision=os.environ.get("PAPERRADAR_EMBED_PRECISION", "auto"))
+#: name -> factory; ``[embedding] model`` in config.toml picks one (vectors are cached per
+#: model id, so switching models never mixes vectors)
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": lambda: MiniLMEmbedder(
+        precision=os.environ.get("PAPERRADAR_EMBED_PRECISION", "auto")
+    ),
+    "fake": FakeEmbedder,
+}
+
+
+def get_embedder(name: str = "minilm") -> Embedder:
+    """The embedder registered as ``name``."""
+    factory = EMBEDDERS.get(name.strip().lower())
+    if factory is None:
+        raise ConfigError(
+            f"[embedding] model: unknown model {name!r}; choose from {', '.join(sorted(EMBEDDERS))}"
+        )
+    return factory()
+
+
+def default_embedder(config: Config | None = None) -> Embedder:
+    """The embedder the CLI, the web app and the scheduler use: ``PAPERRADAR_EMBEDDER`` when
+    set (``fake`` for tests), else ``[embedding] model`` of the config (or its environment
+    variable ``PAPERRADAR_EMBEDDING_MODEL``), else MiniLM."""
+    name = os.environ.get("PAPERRADAR_EMBEDDER")
+    if not name:
+        value = config.get("embedding", "model", "minilm") if config else None
+        value = value or os.environ.get("PAPERRADAR_EMBEDDING_MODEL") or "minilm"
+        if not isinstance(value, str):
+            raise ConfigError(f"[embedding] model must be a name, not {value!r}")
+        name = value
+    return get_embedder(name)

@@ -23,7 +23,7 @@ of the pool, as the query paper is. Name queries run against the whole store.
 
 For every query the benchmark takes the library's full keyword ranking
 (search.keyword_ranking: bm25, higher is better) and full semantic ranking (cosine over every
-stored vector, from semantic.vector_index), and fuses them offline in every variant:
+stored vector, from store.vectors.index), and fuses them offline in every variant:
 
 - keyword alone; semantic alone;
 - RRF: sum of 1 / (k + rank) over the two lists, each cut at a depth (hybrid search's fusion
@@ -103,7 +103,7 @@ from paperradar.embedding.backfill import embed_missing
 from paperradar.identifiers import content_id
 from paperradar.search import keyword_ranking
 from paperradar.search import semantic as library
-from paperradar.search.semantic import duplicates_of, hybrid_search, vector_index
+from paperradar.search.semantic import duplicates_of, hybrid_search
 
 RESULTS = ROOT / "benchmarks" / "results" / "fusion.json"
 Ranking = list[tuple[int, float]]  # (row id, score), best first
@@ -351,7 +351,7 @@ class Runs:
             keyword = keyword_ranking(store, text, n)
         except UsageError:
             keyword = []
-        index = vector_index(store, queries.model_id)
+        index = store.vectors.index(queries.model_id)
         self.keyword.setdefault(kind, {})[key] = keyword
         self.semantic.setdefault(kind, {})[key] = index.search(queries.vectors[text], n)[0]
         depth = max(library.FUSION_DEPTH, CHECK_TOP)

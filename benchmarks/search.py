@@ -512,7 +512,6 @@ def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
     rows is offered to the store's cache first, so it is not built twice."""
     from paperradar import Store
     from paperradar.embedding import MINILM_ID
-    from paperradar.search.semantic import vector_index
     from paperradar.store.ann import HnswParams, index_fingerprint
 
     home = Path(args.home)
@@ -534,7 +533,7 @@ def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
                 os.link(built, target)
                 reused = True
     started = time.perf_counter()
-    index = vector_index(store, MINILM_ID)
+    index = store.vectors.index(MINILM_ID)
     first_s = time.perf_counter() - started
     return {
         "first_search_setup_s": round(first_s, 1),
@@ -548,7 +547,7 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
     from paperradar import Store, bm25
     from paperradar.embedding import MiniLMEmbedder
     from paperradar.search import Filters, parse_since
-    from paperradar.search.semantic import search, vector_index
+    from paperradar.search.semantic import search
 
     home = Path(args.home)
     store = Store.open(home)
@@ -557,7 +556,7 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
     real = MiniLMEmbedder()
     fixed = PrecomputedEmbedder(real.model_id, titles, vectors)
     started = time.perf_counter()
-    vector_index(store, real.model_id)
+    store.vectors.index(real.model_id)
     setup_s = time.perf_counter() - started
     out: dict[str, Any] = {"index_load_s": round(setup_s, 2), "modes": {}}
     newest = store.query("SELECT max(coalesce(listed, submitted)) AS d FROM papers")[0]["d"]

@@ -123,3 +123,8 @@ def normalise_alias(text: str) -> str | None:
     if doi:
         return f"doi:{doi}"
     return None
+
+
+def content_hash(title: str, abstract: str) -> str:
+    """Hash of the text a paper is embedded from: a changed abstract changes it."""
+    return hashlib.sha1(f"{title}\n{abstract}".encode()).hexdigest()

@@ -14,15 +14,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from paperradar.errors import FormatError
-from paperradar.models import IngestReport
+from paperradar.models import IngestReport, Paper
 from paperradar.readers import OpenedFile, ReadContext, read_path
 from paperradar.readers.base import BadRecord
-from paperradar.store import Prepared, Store
+from paperradar.store.api import Store
+from paperradar.store.api.papers import PreparedPaper
 
 BATCH_SIZE = 2000
 
 #: Called as progress(opened_file, report) after every batch and at the end of each file.
 Progress = Callable[[OpenedFile, IngestReport], None]
+#: Makes a record ready for the store's upsert (the store's ``papers.prepare``).
+Prepare = Callable[[Paper], PreparedPaper]
 
 
 def ingest_files(
@@ -50,8 +53,9 @@ def ingest_files(
     with store.transaction():
         for path, origin in zip(paths, names, strict=True):
             opened = read_path(path, fmt, ReadContext(origin=origin, reference_date=today))
-            for batch in _batches_in_background(opened, report, skip_bad):
-                store.upsert(batch, stored)
+            batches = _batches_in_background(opened, report, skip_bad, store.papers.prepare)
+            for batch in batches:
+                store.papers.upsert(batch, stored)
                 if progress:
                     progress(opened, _combined(report, stored))
             if progress:
@@ -78,10 +82,12 @@ def _combined(read: IngestReport, stored: IngestReport) -> IngestReport:
     )
 
 
-def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterator[list[Prepared]]:
+def _batches(
+    opened: OpenedFile, report: IngestReport, skip_bad: bool, prepare: Prepare
+) -> Iterator[list[PreparedPaper]]:
     """Batches of prepared records (ids, keys and column values computed here, off the
     writer's thread); bad records raise or are listed in the report."""
-    batch: list[Prepared] = []
+    batch: list[PreparedPaper] = []
     origin = str(opened.path)
     locator = str(opened.path.resolve())  # the same file by any path is one place
     for record in opened.records:
@@ -96,7 +102,7 @@ def _batches(opened: OpenedFile, report: IngestReport, skip_bad: bool) -> Iterat
         for sighting in record.sightings:
             if sighting.locator == origin:
                 sighting.locator = locator
-        batch.append(Prepared.of(record))
+        batch.append(prepare(record))
         if len(batch) >= BATCH_SIZE:
             yield batch
             batch = []
@@ -108,15 +114,15 @@ _DONE = object()
 
 
 def _batches_in_background(
-    opened: OpenedFile, report: IngestReport, skip_bad: bool
-) -> Iterator[list[Prepared]]:
+    opened: OpenedFile, report: IngestReport, skip_bad: bool, prepare: Prepare
+) -> Iterator[list[PreparedPaper]]:
     """The batches of :func:`_batches`, read ahead by a worker thread."""
     handoff: queue.Queue[object] = queue.Queue(maxsize=3)
     stop = threading.Event()
 
     def work() -> None:
         try:
-            for batch in _batches(opened, report, skip_bad):
+            for batch in _batches(opened, report, skip_bad, prepare):
                 while not stop.is_set():
                     try:
                         handoff.put(batch, timeout=0.1)

@@ -10,7 +10,6 @@ import pytest
 from paperradar import Store, UsageError, ingest_files
 from paperradar.models import Filters, Paper
 from paperradar.search import fts_terms, keyword_ranking
-from paperradar.store.sqlite import keyword as bm25_module
 from paperradar.store.sqlite.filters import filter_sql
 from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE, rank_all_of, read_varints
 
@@ -112,10 +111,10 @@ def test_counts_are_cached_until_the_store_changes(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
     store.upsert([Paper(title="Sparse routing for mixtures", abstract="x", arxiv_id="2601.00001")])
     assert [i for i, _ in keyword_ranking(store, "sparse routing")] == [1]
-    stats = bm25_module._stats(store)
+    stats = store.keyword.stats()
     assert stats.df == {'"sparse"': 1, '"routing"': 1}
     store.upsert([Paper(title="Sparse attention", abstract="y", arxiv_id="2601.00002")])
-    fresh = bm25_module._stats(store)
+    fresh = store.keyword.stats()
     assert fresh is not stats and fresh.rows == 2
     terms = fts_terms("sparse")
     assert_same_ranking(keyword_ranking(store, "sparse"), fts5_bm25(store, terms))

@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -237,6 +238,7 @@ def test_temporary_refusal_keeps_the_row_then_sends_it_exactly_once(
     assert (row(store, row_id)["status"], row(store, row_id)["attempts"]) == ("sent", 2)
 
 
+@pytest.mark.serial  # a 0.3 s timeout against a 0.8 s reply: no load beside it
 def test_a_reply_lost_to_a_timeout_is_retried_with_the_same_message_id(
     store: Store, smtp_server: Callable[..., Server]
 ) -> None:
@@ -385,6 +387,33 @@ def test_crash_right_after_the_claim_is_retried_with_the_same_message_id(
     assert deliver_pending(store, server.settings()).sent == 1
     assert [m["Message-ID"] for m in server.handler.messages] == [stored_message_id(store, row_id)]
     assert (row(store, row_id)["status"], row(store, row_id)["attempts"]) == ("sent", 2)
+
+
+def test_a_claim_of_a_row_whose_status_changed_is_refused(store: Store) -> None:
+    row_id = queue(store)
+    assert mail._claim(store, row_id, "pending") == 1
+    assert mail._claim(store, row_id, "pending") is None  # it is "sending" now
+    assert (row(store, row_id)["status"], row(store, row_id)["attempts"]) == ("sending", 1)
+    assert row(store, row_id)["last_error"] is None
+
+
+def test_racing_claims_of_one_row_let_exactly_one_win(store: Store) -> None:
+    row_id = queue(store)
+    racers = 6
+    barrier = threading.Barrier(racers)
+    won: list[int | None] = []
+
+    def claim() -> None:
+        barrier.wait()
+        won.append(mail._claim(store, row_id, "pending"))
+
+    threads = [threading.Thread(target=claim) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won, key=str) == [1] + [None] * (racers - 1)
+    assert (row(store, row_id)["status"], row(store, row_id)["attempts"]) == ("sending", 1)
 
 
 def test_interrupted_row_out_of_attempts_is_failed_not_resent(

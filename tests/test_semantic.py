@@ -22,7 +22,6 @@ from paperradar.search.semantic import (
     search,
     semantic_search,
     similar,
-    vector_index,
 )
 from paperradar.store.sqlite.vectors import count_pending, load_matrix
 
@@ -145,7 +144,7 @@ def test_hybrid_search_fuses_the_two_rankings_to_the_fusion_depth(
     store, embedder = embedded
     query = "speculative decoding for language models"
     keyword = keyword_ranking(store, query, FUSION_DEPTH)
-    semantic = vector_index(store, embedder.model_id).search(
+    semantic = store.vectors.index(embedder.model_id).search(
         embedder.embed([query])[0], FUSION_DEPTH
     )[0]
     assert keyword and len(semantic) == FUSION_DEPTH
@@ -197,19 +196,18 @@ def test_semantic_needs_vectors(tmp_path: Path) -> None:
 def test_hnsw_above_the_configured_threshold_agrees_with_exact(
     embedded: tuple[Store, FakeEmbedder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paperradar.search import semantic
     from paperradar.store.ann import ExactIndex, HnswIndex
 
     store, embedder = embedded
     queries = ["language model reasoning", "robot grasping", "diffusion image editing"]
-    semantic._INDEXES.clear()
+    store.vectors.forget()
     exact = [[h.paper.id for h in semantic_search(store, q, embedder, 10)] for q in queries]
-    assert isinstance(semantic.vector_index(store, embedder.model_id), ExactIndex)
+    assert isinstance(store.vectors.index(embedder.model_id), ExactIndex)
     monkeypatch.setenv("PAPERRADAR_SEARCH_HNSW_THRESHOLD", "100")
-    semantic._INDEXES.clear()
+    store.vectors.forget()
     approx = [[h.paper.id for h in semantic_search(store, q, embedder, 10)] for q in queries]
-    assert isinstance(semantic.vector_index(store, embedder.model_id), HnswIndex)
+    assert isinstance(store.vectors.index(embedder.model_id), HnswIndex)
     overlap = sum(len(set(a) & set(b)) for a, b in zip(approx, exact, strict=True)) / 30
     assert overlap >= 0.9
     assert list((store.path.parent / "index").glob("hnsw-*"))  # cached for the next process
-    semantic._INDEXES.clear()
+    store.vectors.forget()

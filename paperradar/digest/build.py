@@ -17,9 +17,9 @@ from paperradar.embedding import Embedder
 from paperradar.errors import UsageError
 from paperradar.models import Digest, Filters, Ranked
 from paperradar.radar.profiles import load_profile
-from paperradar.radar.ranking import RankingConfig, diversify, rank
-from paperradar.store import Store
-from paperradar.store.sqlite.filters import filter_sql
+from paperradar.radar.ranking import RankingConfig, diversify, load_inputs, rank_inputs, with_papers
+from paperradar.store.api import Store
+from paperradar.store.api.radar import DigestItem
 
 #: diversity picks from the best POOL x top papers (see ranking.diversify)
 POOL = 4
@@ -39,25 +39,22 @@ class DigestOptions:
 
 def candidate_ids(store: Store, start: dt.date, end: dt.date) -> list[int]:
     """Row ids of the papers listed (or submitted, without a listing date) in the window."""
-    where, params = filter_sql(Filters(since=start, until=end))
-    rows = store.query(f"SELECT p.id FROM papers p WHERE 1 = 1{where}", tuple(params))
-    return [int(r["id"]) for r in rows]
+    return store.papers.matching(Filters(since=start, until=end))
 
 
 def shown_before(store: Store, profile_id: int, start: dt.date, end: dt.date) -> set[int]:
     """Papers shown by the profile's digests of other windows."""
-    rows = store.query(
-        "SELECT DISTINCT i.paper_id FROM digest_items i JOIN digests d ON d.id = i.digest_id "
-        "WHERE d.profile_id = ? AND NOT (d.window_start = ? AND d.window_end = ?)",
-        (profile_id, start.isoformat(), end.isoformat()),
-    )
-    return {int(r["paper_id"]) for r in rows}
+    return store.radar.shown_before(profile_id, start, end)
 
 
 def make_digest(
     store: Store, profile_name: str, embedder: Embedder, options: DigestOptions
 ) -> Digest:
-    """Rank the window's candidates for the profile and keep the diversified top."""
+    """Rank the window's candidates for the profile and keep the diversified top.
+
+    The store is read first (the profile, the candidates, what ranking them needs); the
+    ranking and the diversity picks work on those values alone; then the chosen papers
+    are loaded and the digest recorded."""
     if options.start > options.end:
         raise UsageError(f"the window starts after it ends: {options.start} > {options.end}")
     if options.top < 1:
@@ -65,10 +62,10 @@ def make_digest(
     profile = load_profile(store, profile_name)
     seen = shown_before(store, profile.id, options.start, options.end)
     candidates = [i for i in candidate_ids(store, options.start, options.end) if i not in seen]
-    ranked, vectors = rank(
-        store, profile, embedder, candidates, options.config, keep=POOL * options.top
-    )
-    entries = diversify(ranked, vectors, options.top, options.diversity)
+    inputs = load_inputs(store, profile, embedder, candidates, options.config)
+    picks, vectors = rank_inputs(inputs, options.config, keep=POOL * options.top)
+    chosen = diversify(picks, vectors, options.top, options.diversity)
+    entries = with_papers(store, chosen, with_sightings=True)
     digest = Digest(
         profile=profile.name,
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
@@ -85,35 +82,14 @@ def make_digest(
 def _record(store: Store, profile_id: int, digest: Digest) -> int:
     """Store the digest and what it showed; the same window's digest is updated in place
     (same id, so an email already queued for it is not queued again)."""
-    window = (profile_id, digest.start.isoformat(), digest.end.isoformat())
-    with store.transaction():
-        found = store.query(
-            "SELECT id FROM digests WHERE profile_id = ? AND window_start = ? AND window_end = ?",
-            window,
-        )
-        if found:
-            digest_id = int(found[0]["id"])
-            store.conn.execute(
-                "UPDATE digests SET created = ?, candidates = ? WHERE id = ?",
-                (digest.created.isoformat(), digest.candidates, digest_id),
-            )
-            store.conn.execute("DELETE FROM digest_items WHERE digest_id = ?", (digest_id,))
-        else:
-            cursor = store.conn.execute(
-                "INSERT INTO digests (profile_id, window_start, window_end, created, candidates) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (*window, digest.created.isoformat(), digest.candidates),
-            )
-            digest_id = int(cursor.lastrowid or 0)
-        store.conn.executemany(
-            "INSERT INTO digest_items (digest_id, rank, paper_id, score, why) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (digest_id, rank, entry.row_id, entry.score, _why_json(entry))
-                for rank, entry in enumerate(digest.entries, start=1)
-            ],
-        )
-    return digest_id
+    return store.radar.record_digest(
+        profile_id,
+        digest.start,
+        digest.end,
+        digest.created,
+        digest.candidates,
+        [DigestItem(entry.row_id, entry.score, _why_json(entry)) for entry in digest.entries],
+    )
 
 
 def _why_json(entry: Ranked) -> str:
@@ -123,10 +99,14 @@ def _why_json(entry: Ranked) -> str:
 def past_digests(store: Store, profile_name: str, limit: int = 50) -> list[dict[str, object]]:
     """The profile's recorded digests, newest first: id, created, window, candidates, size."""
     profile = load_profile(store, profile_name)
-    rows = store.query(
-        "SELECT d.id, d.created, d.window_start, d.window_end, d.candidates, "
-        "(SELECT count(*) FROM digest_items i WHERE i.digest_id = d.id) AS size "
-        "FROM digests d WHERE d.profile_id = ? ORDER BY d.id DESC LIMIT ?",
-        (profile.id, limit),
-    )
-    return [dict(r) for r in rows]
+    return [
+        {
+            "id": d.id,
+            "created": d.created,
+            "window_start": d.window_start,
+            "window_end": d.window_end,
+            "candidates": d.candidates,
+            "size": d.size,
+        }
+        for d in store.radar.digests(profile.id, limit)
+    ]

@@ -13,15 +13,14 @@ server is answering ``DATA``) there leaves the row ``sending``, and nobody can k
 the server has the message. Such a row is *resent*, with the very same bytes and therefore
 the same Message-ID, so mail systems that deduplicate by Message-ID (Gmail does; Sieve's
 ``duplicate`` test and ``formail -D`` can) show it once; others show it twice. A ``sent``
-row is never sent again. Only one ``deliver_pending`` runs at a time per store (a lock file
-beside the database), so a ``sending`` row found by a run is always an interrupted one.
+row is never sent again. Only one ``deliver_pending`` runs at a time per store (the store's
+``outbox`` lock), so a ``sending`` row found by a run is always an interrupted one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import re
 import smtplib
@@ -33,12 +32,12 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from paperradar.config import Config, load_config
-from paperradar.errors import ConfigError, StoreError, UsageError
+from paperradar.errors import ConfigError, UsageError
 from paperradar.models import Digest
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 Security = Literal["starttls", "ssl", "none"]
 SECURITY_MODES: tuple[Security, ...] = ("starttls", "ssl", "none")
@@ -205,7 +204,7 @@ def queue_email(
     """
     to_name, addr = _parse_address(recipient, "recipient", UsageError)
     if sender is None:
-        sender = _text(load_config(store.path.parent), "from")
+        sender = _text(load_config(store.home), "from")
         if not sender:
             raise ConfigError('email.from is not set: add from = "you@example.org" under [email]')
         from_name, from_addr = _parse_address(sender, "email.from", ConfigError)
@@ -218,15 +217,11 @@ def queue_email(
         raise UsageError("an email needs both a text and an HTML body")
     with store.transaction():
         if digest_id is not None:
-            if not store.query("SELECT 1 FROM digests WHERE id = ?", (digest_id,)):
+            if not store.delivery.digest_exists(digest_id):
                 raise UsageError(f"no digest with id {digest_id} in the store")
-            existing = store.query(
-                "SELECT id FROM outbox WHERE digest_id = ? AND recipient = ? COLLATE NOCASE "
-                "AND status != 'failed' ORDER BY id DESC LIMIT 1",
-                (digest_id, addr),
-            )
-            if existing:
-                return int(existing[0]["id"])
+            existing = store.delivery.queued_email(digest_id, addr)
+            if existing is not None:
+                return existing
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         message_id = make_msgid(domain=from_addr.rpartition("@")[2])
         message = _build_message(
@@ -238,12 +233,14 @@ def queue_email(
             date=now,
             message_id=message_id,
         )
-        cursor = store.conn.execute(
-            "INSERT INTO outbox (digest_id, recipient, subject, message_id, message, status, "
-            "created) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-            (digest_id, addr, subject, message_id, message, now.isoformat()),
+        return store.delivery.add_email(
+            digest_id=digest_id,
+            recipient=addr,
+            subject=subject,
+            message_id=message_id,
+            message=message,
+            created=now,
         )
-        return int(cast(int, cursor.lastrowid))
 
 
 def _build_message(
@@ -299,25 +296,20 @@ def deliver_pending(
             report.errors.append("another delivery is running for this store; nothing sent")
         else:
             _deliver(store, settings, envelope_sender, max_attempts, report)
-    report.pending = int(
-        store.query("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")[0][0]
-    )
+    report.pending = store.delivery.waiting_count()
     return report
 
 
 def _deliver(
     store: Store, settings: SmtpSettings, sender: str, max_attempts: int, report: DeliveryReport
 ) -> None:
-    rows = store.query(
-        "SELECT id, recipient, status, attempts FROM outbox "
-        "WHERE status IN ('pending', 'sending') ORDER BY id"
-    )
+    rows = store.delivery.unsent()
     conn: smtplib.SMTP | None = None
     try:
         for index, row in enumerate(rows):
-            row_id, recipient, status = int(row["id"]), str(row["recipient"]), str(row["status"])
+            row_id, recipient, status = row.id, row.recipient, row.status
             label = f"outbox #{row_id} to {recipient}"
-            if status == "sending" and int(row["attempts"]) >= max_attempts:
+            if status == "sending" and row.attempts >= max_attempts:
                 _finish(store, row_id, "sending", "failed", _INTERRUPTED)
                 report.failed += 1
                 report.errors.append(f"{label}: {_INTERRUPTED}")
@@ -325,18 +317,18 @@ def _deliver(
             try:
                 conn = conn or _connect(settings)
             except _ServerProblem as exc:
-                _note_untried(store, [int(r["id"]) for r in rows[index:]], str(exc))
+                _note_untried(store, [r.id for r in rows[index:]], str(exc))
                 report.errors.append(f"{exc}; {len(rows) - index} message(s) left for later")
                 return
             attempt = _claim(store, row_id, status)
             if attempt is None:  # someone changed the row since we read it
                 continue
-            message = store.query("SELECT message FROM outbox WHERE id = ?", (row_id,))[0][0]
+            message = store.delivery.message(row_id)
             try:
-                conn.sendmail(sender, [recipient], bytes(message))
+                conn.sendmail(sender, [recipient], message)
             except smtplib.SMTPSenderRefused as exc:
                 _finish(store, row_id, "sending", "pending", _describe(exc))
-                _note_untried(store, [int(r["id"]) for r in rows[index + 1 :]], _describe(exc))
+                _note_untried(store, [r.id for r in rows[index + 1 :]], _describe(exc))
                 report.errors.append(f"{label}: the server refused the sender: {_describe(exc)}")
                 return
             except (smtplib.SMTPException, OSError) as exc:
@@ -434,70 +426,32 @@ def _decode(value: bytes | str) -> str:
 # -- row state ----------------------------------------------------------------------------
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def _claim(store: Store, row_id: int, status: str) -> int | None:
     """Mark a row ``sending`` and count the attempt (committed); its attempt number.
 
     Claiming a row an interrupted run left ``sending`` notes that in ``last_error``: the
     message is about to go out again, with the same Message-ID."""
-    with store.transaction():
-        store.conn.execute(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, "
-            "last_error = CASE WHEN status = 'sending' THEN ? ELSE last_error END "
-            "WHERE id = ? AND status = ?",
-            (_RESENT, row_id, status),
-        )
-        if store.conn.execute("SELECT changes()").fetchone()[0] != 1:
-            return None
-        return int(store.query("SELECT attempts FROM outbox WHERE id = ?", (row_id,))[0][0])
+    return store.delivery.claim_email(row_id, status, _RESENT)
 
 
 def _mark_sent(store: Store, row_id: int) -> None:
-    with store.transaction():
-        store.conn.execute(
-            "UPDATE outbox SET status = 'sent', sent = ? WHERE id = ? AND status = 'sending'",
-            (_now(), row_id),
-        )
+    store.delivery.mark_sent(row_id, dt.datetime.now(dt.UTC))
 
 
 def _finish(store: Store, row_id: int, was: str, status: str, error: str) -> None:
-    with store.transaction():
-        store.conn.execute(
-            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ? AND status = ?",
-            (status, error, row_id, was),
-        )
+    store.delivery.finish_email(row_id, was, status, error)
 
 
 def _note_untried(store: Store, row_ids: list[int], error: str) -> None:
     """Record why pending rows were not tried, without counting an attempt."""
-    with store.transaction():
-        store.conn.executemany(
-            "UPDATE outbox SET last_error = ? WHERE id = ? AND status = 'pending'",
-            [(error, i) for i in row_ids],
-        )
+    store.delivery.note_untried(row_ids, error)
 
 
 @contextlib.contextmanager
 def _delivery_lock(store: Store) -> Iterator[bool]:
-    """Hold ``<db>.outbox.lock`` (an flock, dropped by the OS if the process dies)."""
-    path = store.path.with_name(store.path.name + ".outbox.lock")
-    try:
-        handle = path.open("a+b")
-    except OSError as exc:
-        raise StoreError(f"cannot open the outbox lock {path}: {exc}") from exc
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    """Hold the store's ``outbox`` lock (dropped by the system if the process dies)."""
+    with store.lock("outbox") as locked:
+        yield locked
 
 
 # -- a digest, end to end -----------------------------------------------------------------
@@ -527,5 +481,4 @@ def send_digest(store: Store, digest: Digest, address: str, settings: SmtpSettin
         digest_id=digest.id,
     )
     report = deliver_pending(store, settings)
-    status = store.query("SELECT status FROM outbox WHERE id = ?", (row,))[0]["status"]
-    return DigestMail(str(status), list(report.errors))
+    return DigestMail(store.delivery.email_status(row), list(report.errors))

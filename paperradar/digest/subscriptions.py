@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from paperradar.digest.mail import check_address
 from paperradar.errors import UsageError
 from paperradar.radar.profiles import _profile_id
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 DEFAULT_AT = "07:00"
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -45,19 +45,10 @@ def check_time(text: str) -> str:
 def get_subscription(store: Store, profile: str) -> Subscription | None:
     """The profile's subscription, if it has one (an unknown profile is a UsageError)."""
     pid = _profile_id(store, profile)
-    rows = store.query(
-        "SELECT email, enabled, at, updated FROM subscriptions WHERE profile_id = ?", (pid,)
-    )
-    if not rows:
+    stored = store.delivery.subscription(pid)
+    if stored is None:
         return None
-    row = rows[0]
-    return Subscription(
-        profile,
-        str(row["email"]),
-        bool(row["enabled"]),
-        str(row["at"]),
-        dt.datetime.fromisoformat(row["updated"]),
-    )
+    return Subscription(profile, stored.email, stored.enabled, stored.at, stored.updated)
 
 
 def set_subscription(
@@ -69,29 +60,16 @@ def set_subscription(
     when = check_time(at)
     pid = _profile_id(store, profile)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with store.transaction():
-        store.conn.execute(
-            "INSERT INTO subscriptions (profile_id, email, enabled, at, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(profile_id) DO UPDATE SET "
-            "email = excluded.email, enabled = excluded.enabled, at = excluded.at, "
-            "updated = excluded.updated",
-            (pid, address, int(enabled), when, now.isoformat()),
-        )
+    store.delivery.set_subscription(pid, address, enabled, when, now)
     return Subscription(profile, address, enabled, when, now)
 
 
 def remove_subscription(store: Store, profile: str) -> bool:
     """Delete the profile's subscription; False if it had none."""
     pid = _profile_id(store, profile)
-    with store.transaction():
-        cursor = store.conn.execute("DELETE FROM subscriptions WHERE profile_id = ?", (pid,))
-    return bool(cursor.rowcount)
+    return store.delivery.remove_subscription(pid)
 
 
 def active_subscriptions(store: Store) -> list[tuple[str, str, str]]:
     """``(profile, email, HH:MM)`` of every subscription that is switched on, by profile."""
-    rows = store.query(
-        "SELECT p.name, s.email, s.at FROM subscriptions s JOIN profiles p ON p.id = s.profile_id "
-        "WHERE s.enabled = 1 ORDER BY p.name"
-    )
-    return [(str(r["name"]), str(r["email"]), str(r["at"])) for r in rows]
+    return [(s.profile, s.email, s.at) for s in store.delivery.active_subscriptions()]

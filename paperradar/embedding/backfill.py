@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from paperradar.embedding import Embedder, paper_text
-from paperradar.store import Store
-from paperradar.store.sqlite.vectors import count_pending, pending_texts, save_vectors
+from paperradar.store.api import Store
 
 CHUNK = 256
 
@@ -39,14 +38,14 @@ def embed_missing(
 ) -> EmbedReport:
     """Embed every text of the store that has no vector for this embedder's model."""
     report = EmbedReport(model=embedder.model_id)
-    total = count_pending(store, embedder.model_id)
+    total = store.vectors.count_pending(embedder.model_id)
     if limit is not None:
         total = min(total, limit)
     after = ""
     if progress:
         progress(0, total)
     while report.embedded < total:
-        batch = pending_texts(store, embedder.model_id, min(chunk, total - report.embedded), after)
+        batch = store.vectors.pending(embedder.model_id, min(chunk, total - report.embedded), after)
         if not batch:
             break
         texts = [paper_text(title, abstract) for _, title, abstract in batch]
@@ -58,12 +57,12 @@ def embed_missing(
                 progress(_done[0], total)
 
         vectors = embedder.embed(texts, progress=step)
-        save_vectors(store, embedder.model_id, [h for h, _, _ in batch], vectors)
+        store.vectors.save(embedder.model_id, [h for h, _, _ in batch], vectors)
         report.embedded += len(batch)
         after = batch[-1][0]
         if progress:
             progress(report.embedded, total)
-    report.pending = count_pending(store, embedder.model_id)
+    report.pending = store.vectors.count_pending(embedder.model_id)
     return report
 
 
@@ -72,15 +71,9 @@ def ensure_vectors(store: Store, embedder: Embedder, row_ids: list[int]) -> int:
     embedded. (Ranking calls this so a profile's papers need no separate `embed` run.)"""
     if not row_ids:
         return 0
-    rows = store.query(
-        "SELECT p.content_hash, min(p.title) AS title, min(p.abstract) AS abstract "
-        "FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
-        "  SELECT 1 FROM vectors v WHERE v.model = ? AND v.content_hash = p.content_hash) "
-        "GROUP BY p.content_hash",
-        ("[" + ",".join(str(int(i)) for i in row_ids) + "]", embedder.model_id),
-    )
+    rows = store.vectors.pending_for_papers(embedder.model_id, row_ids)
     if not rows:
         return 0
-    vectors = embedder.embed([paper_text(r["title"], r["abstract"]) for r in rows])
-    save_vectors(store, embedder.model_id, [r["content_hash"] for r in rows], vectors)
+    vectors = embedder.embed([paper_text(title, abstract) for _, title, abstract in rows])
+    store.vectors.save(embedder.model_id, [h for h, _, _ in rows], vectors)
     return len(rows)

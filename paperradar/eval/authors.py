@@ -55,7 +55,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from paperradar.embedding import Embedder, normalise_rows, paper_text
 from paperradar.embedding.backfill import ensure_vectors
@@ -80,8 +79,8 @@ from paperradar.radar.profiles import normalise_author
 from paperradar.readers import ReadContext, read_path
 from paperradar.readers.base import BadRecord
 from paperradar.readers.jsonl import ARXIV_DAILY_READER
-from paperradar.store import Store
-from paperradar.store.sqlite.vectors import vectors_for
+from paperradar.store import open_store
+from paperradar.store.api import Store
 
 DATASET = "arxiv-cs-daily-authors"
 FILE_NAME = "arxiv_cs_daily_dedup.jsonl.gz"
@@ -216,7 +215,7 @@ def store_vectors(
     if missing:
         with store.transaction():
             for start in range(0, len(missing), 2000):
-                store.upsert(list(missing[start : start + 2000]))
+                store.papers.upsert(list(missing[start : start + 2000]))
         rows = _rows_of(store, aliases)
     row_ids = list(dict.fromkeys(rows[a] for a in aliases))
     embedded = 0
@@ -228,7 +227,7 @@ def store_vectors(
             progress("embed", min(start + EMBED_CHUNK, len(row_ids)), len(row_ids))
     found: dict[int, npt.NDArray[np.float32]] = {}
     for start in range(0, len(row_ids), 20_000):
-        found.update(vectors_for(store, embedder.model_id, row_ids[start : start + 20_000]))
+        found.update(store.vectors.for_papers(embedder.model_id, row_ids[start : start + 20_000]))
     matrix = np.zeros((len(papers), embedder.dim), dtype=np.float32)
     for i, alias in enumerate(aliases):
         vector = found.get(rows[alias])
@@ -238,11 +237,7 @@ def store_vectors(
 
 
 def _rows_of(store: Store, aliases: Sequence[str]) -> dict[str, int]:
-    rows = store.query(
-        "SELECT alias, paper_id FROM aliases WHERE alias IN (SELECT value FROM json_each(?))",
-        (orjson.dumps(list(aliases)).decode(),),
-    )
-    return {r["alias"]: int(r["paper_id"]) for r in rows}
+    return store.papers.by_alias(aliases)
 
 
 def make_feed(
@@ -254,7 +249,7 @@ def make_feed(
     """The items (texts without authors, vectors through the store, listing days)."""
     if store is None:
         with tempfile.TemporaryDirectory(prefix="paperradar-eval-") as tmp:
-            temporary = Store.open(Path(tmp))
+            temporary = open_store(Path(tmp))
             try:
                 vectors, embedded = store_vectors(temporary, embedder, listing.papers, progress)
             finally:

@@ -53,9 +53,9 @@ from paperradar.eval.methods import (
     make_methods,
     top_k,
 )
+from paperradar.identifiers import content_hash
 from paperradar.radar.affinity import embed_texts
-from paperradar.store import Store
-from paperradar.store.sqlite.rows import content_hash
+from paperradar.store.api import Store
 
 SPLITS = {"sparse": 1, "dense": 10}
 CUTOFFS = (50, 100, 300)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,12 +60,12 @@ from paperradar.eval.metrics import (
     precision_at_last_relevant,
     recall_at,
 )
+from paperradar.identifiers import content_hash
 from paperradar.radar.affinity import embed_texts
 from paperradar.search import fts_terms
 from paperradar.search.semantic import fuse_ranks
-from paperradar.store import Store
-from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE
-from paperradar.store.sqlite.rows import content_hash
+from paperradar.store.api import Store
+from paperradar.store.sqlite.keyword import MemoryBm25
 
 FACETS = ("background", "method", "result")
 SPLITS = (*FACETS, "all")
@@ -337,15 +336,8 @@ class _Bm25Index:
     """Every CSFCube paper in a private in-memory FTS5 table with the store's tokenizer."""
 
     def __init__(self, papers: Mapping[str, CsfPaper]) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        self.conn.execute(
-            f"CREATE VIRTUAL TABLE docs USING fts5(title, abstract, tokenize = '{TOKENIZE}')"
-        )
         self.ids = list(papers)
-        self.conn.executemany(
-            "INSERT INTO docs(rowid, title, abstract) VALUES (?, ?, ?)",
-            [(i, papers[pid].title, papers[pid].abstract) for i, pid in enumerate(self.ids)],
-        )
+        self.index = MemoryBm25((papers[pid].title, papers[pid].abstract) for pid in self.ids)
         self.row = {pid: i for i, pid in enumerate(self.ids)}
 
     def scores(self, text: str, pool: Iterable[str]) -> dict[str, float]:
@@ -354,18 +346,12 @@ class _Bm25Index:
         if not terms:
             return {}
         wanted = {self.row[pid] for pid in pool}
-        title_weight, abstract_weight, _ = BM25_WEIGHTS
-        # every match, filtered here: a rowid IN (...) constraint makes FTS5 run the query
-        # once per listed row, ~25x slower on CSFCube
-        found = self.conn.execute(
-            f"SELECT rowid, bm25(docs, {title_weight}, {abstract_weight}) FROM docs "
-            "WHERE docs MATCH ?",
-            (" OR ".join(terms),),
-        )
-        return {self.ids[rowid]: -float(score) for rowid, score in found if rowid in wanted}
+        # every match, filtered here (see MemoryBm25.any_of)
+        found = self.index.any_of(terms)
+        return {self.ids[row]: score for row, score in found if row in wanted}
 
     def close(self) -> None:
-        self.conn.close()
+        self.index.close()
 
 
 def _fuse(pool: Sequence[str], *rankings: Sequence[str]) -> dict[str, float]:

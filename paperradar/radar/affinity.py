@@ -44,11 +44,11 @@ import orjson
 
 from paperradar.embedding import Embedder, normalise_rows, paper_text
 from paperradar.errors import FormatError, UsageError
+from paperradar.identifiers import content_hash
 from paperradar.radar.ranking import Anchor, RankingConfig, Scorer, Text
 from paperradar.radar.terms import Candidates, tokens
-from paperradar.store import Store
-from paperradar.store.sqlite.rows import content_hash
-from paperradar.store.sqlite.vectors import VECTOR_DTYPE, save_vectors
+from paperradar.store.api import Store
+from paperradar.store.api.vectors import VECTOR_DTYPE
 
 Matrix = npt.NDArray[np.float32]
 
@@ -58,7 +58,6 @@ AffinityProgress = Callable[[str, int, int], None]
 #: Texts per embedder call: large enough for the embedder's own length-sorted batching,
 #: small enough that an interrupted run keeps most of its vectors in the store.
 EMBED_CHUNK = 4096
-_LOOKUP_CHUNK = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,18 +299,9 @@ def _check_unique(docs: Sequence[Doc]) -> None:
 # --------------------------------------------------------------------------- vectors
 
 
-def _cached(store: Store, model: str, hashes: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+def _cached(store: Store, model: str, hashes: Sequence[str]) -> dict[str, npt.NDArray[np.float16]]:
     """The cached vectors of these content hashes (those that have one)."""
-    found: dict[str, npt.NDArray[Any]] = {}
-    for start in range(0, len(hashes), _LOOKUP_CHUNK):
-        chunk = orjson.dumps(list(hashes[start : start + _LOOKUP_CHUNK])).decode()
-        for row in store.query(
-            "SELECT content_hash, vector FROM vectors "
-            "WHERE model = ? AND content_hash IN (SELECT value FROM json_each(?))",
-            (model, chunk),
-        ):
-            found[row["content_hash"]] = np.frombuffer(row["vector"], dtype=VECTOR_DTYPE)
-    return found
+    return store.vectors.by_hash(model, hashes)
 
 
 def embed_texts(
@@ -338,7 +328,7 @@ def embed_texts(
         step = _chunk_progress(progress, start, len(chunk), total)
         vectors = embedder.embed([texts[h] for h in chunk], progress=step)
         if store is not None:
-            save_vectors(store, embedder.model_id, chunk, vectors)
+            store.vectors.save(embedder.model_id, chunk, vectors)
         out[[row[h] for h in chunk]] = vectors.astype(VECTOR_DTYPE)
         if progress:
             progress("embed", start + len(chunk), total)

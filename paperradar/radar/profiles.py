@@ -12,7 +12,6 @@ clear.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -24,21 +23,19 @@ from paperradar.ingest import Progress, ingest_files
 from paperradar.models import (
     FEEDBACK_ACTIONS,
     RULE_KINDS,
-    Feedback,
     IngestReport,
     Paper,
     Profile,
-    Rule,
 )
 from paperradar.readers import ReadContext, read_path
 from paperradar.readers.base import BadRecord
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def check_name(name: str) -> str:
@@ -53,59 +50,32 @@ def check_name(name: str) -> str:
 def create_profile(store: Store, name: str) -> Profile:
     """A new, empty profile; an error if the name is taken."""
     check_name(name)
-    with store.transaction():
-        if store.query("SELECT 1 FROM profiles WHERE name = ?", (name,)):
-            raise UsageError(f"a profile named {name!r} already exists")
-        store.conn.execute("INSERT INTO profiles (name, created) VALUES (?, ?)", (name, _now()))
+    if not store.radar.add_profile(name, _now()):
+        raise UsageError(f"a profile named {name!r} already exists")
     return load_profile(store, name)
 
 
 def profile_names(store: Store) -> list[str]:
-    return [r["name"] for r in store.query("SELECT name FROM profiles ORDER BY name")]
+    return store.radar.profile_names()
 
 
 def _profile_id(store: Store, name: str) -> int:
-    rows = store.query("SELECT id FROM profiles WHERE name = ?", (name,))
-    if not rows:
+    found = store.radar.profile_id(name)
+    if found is None:
         known = profile_names(store)
         hint = f"; profiles: {', '.join(known)}" if known else "; create one with `profile create`"
         raise UsageError(f"no profile named {name!r}{hint}")
-    return int(rows[0]["id"])
+    return found
 
 
 def load_profile(store: Store, name: str) -> Profile:
     """The profile with its papers, rules and feedback history (oldest first)."""
-    pid = _profile_id(store, name)
-    row = store.query("SELECT * FROM profiles WHERE id = ?", (pid,))[0]
-    papers = [
-        int(r["paper_id"])
-        for r in store.query(
-            "SELECT paper_id FROM profile_papers WHERE profile_id = ? ORDER BY added, paper_id",
-            (pid,),
-        )
-    ]
-    rules = [
-        Rule(r["kind"], r["value"])
-        for r in store.query(
-            "SELECT kind, value FROM rules WHERE profile_id = ? ORDER BY kind, added, key", (pid,)
-        )
-    ]
-    feedback = [
-        Feedback(int(r["paper_id"]), r["action"], dt.datetime.fromisoformat(r["at"]))
-        for r in store.query(
-            "SELECT paper_id, action, at FROM feedback WHERE profile_id = ? ORDER BY id", (pid,)
-        )
-    ]
-    return Profile(
-        pid, row["name"], dt.datetime.fromisoformat(row["created"]), papers, rules, feedback
-    )
+    return store.radar.profile(_profile_id(store, name))
 
 
 def remove_profile(store: Store, name: str) -> None:
     """Delete a profile with its papers list, rules, feedback and digests (papers stay)."""
-    pid = _profile_id(store, name)
-    with store.transaction():
-        store.conn.execute("DELETE FROM profiles WHERE id = ?", (pid,))
+    store.radar.remove_profile(_profile_id(store, name))
 
 
 # --------------------------------------------------------------------------- own papers
@@ -121,26 +91,15 @@ class AddReport:
 
 
 def _link(store: Store, pid: int, row_ids: Sequence[int], origin: str) -> AddReport:
-    report = AddReport()
-    now = _now()
-    with store.transaction():
-        for row_id in dict.fromkeys(row_ids):
-            cursor = store.conn.execute(
-                "INSERT OR IGNORE INTO profile_papers (profile_id, paper_id, origin, added) "
-                "VALUES (?, ?, ?, ?)",
-                (pid, row_id, origin, now),
-            )
-            if cursor.rowcount:
-                report.added += 1
-            else:
-                report.already += 1
-    return report
+    unique = list(dict.fromkeys(row_ids))
+    added = store.radar.link_papers(pid, unique, origin, _now())
+    return AddReport(added=added, already=len(unique) - added)
 
 
 def add_ids(store: Store, name: str, refs: Sequence[str]) -> AddReport:
     """Add stored papers by any of their ids (an unknown id is an error; nothing added)."""
     pid = _profile_id(store, name)
-    row_ids = [store.resolve(ref) for ref in refs]
+    row_ids = [store.papers.resolve(ref) for ref in refs]
     return _link(store, pid, row_ids, "id")
 
 
@@ -166,7 +125,7 @@ def add_files(
                 continue
             for alias in record.derived_aliases():
                 try:
-                    row_ids.append(store.resolve(alias))
+                    row_ids.append(store.papers.resolve(alias))
                     break
                 except UsageError:
                     continue
@@ -181,7 +140,7 @@ def add_papers(store: Store, name: str, papers: Sequence[Paper], origin: str) ->
     pid = _profile_id(store, name)
     stored = IngestReport()
     with store.transaction():
-        store.upsert(list(papers), stored)
+        store.papers.upsert(list(papers), stored)
         row_ids = [_stored_row(store, paper) for paper in papers]
         out = _link(store, pid, [r for r in row_ids if r is not None], origin)
     stored.read = len(papers)
@@ -192,7 +151,7 @@ def add_papers(store: Store, name: str, papers: Sequence[Paper], origin: str) ->
 def _stored_row(store: Store, paper: Paper) -> int | None:
     for alias in paper.derived_aliases():
         try:
-            return store.resolve(alias)
+            return store.papers.resolve(alias)
         except UsageError:
             continue
     return None
@@ -210,7 +169,7 @@ def seed_ids(store: Store, name: str) -> tuple[list[str], list[str]]:
 
 def _external_ids(store: Store, row_ids: Sequence[int]) -> list[str]:
     out: list[str] = []
-    for paper in store.load(list(dict.fromkeys(row_ids))):
+    for paper in store.papers.load(list(dict.fromkeys(row_ids))):
         if paper.s2_id:
             out.append(paper.s2_id)
         elif paper.arxiv_id:
@@ -260,15 +219,10 @@ def papers_by_author(store: Store, author: str) -> list[int]:
     if not parts:
         raise UsageError("--author: the name is empty")
     last = parts[-1]
-    rows = store.query(
-        "SELECT p.id, p.authors FROM papers_fts f JOIN papers p ON p.id = f.rowid "
-        "WHERE papers_fts MATCH ?",
-        (f'authors : "{last}"',),
-    )
     out = []
-    for row in rows:
-        if any(author_matches(author, name) for name in json.loads(row["authors"])):
-            out.append(int(row["id"]))
+    for row_id, names in store.keyword.papers_with_author_word(last):
+        if any(author_matches(author, name) for name in names):
+            out.append(row_id)
     return out
 
 
@@ -284,14 +238,8 @@ def add_author(store: Store, name: str, author: str) -> AddReport:
 def remove_papers(store: Store, name: str, refs: Sequence[str]) -> int:
     """Remove papers from the profile's own papers (they stay in the store)."""
     pid = _profile_id(store, name)
-    row_ids = [store.resolve(ref) for ref in refs]
-    removed = 0
-    with store.transaction():
-        for row_id in row_ids:
-            removed += store.conn.execute(
-                "DELETE FROM profile_papers WHERE profile_id = ? AND paper_id = ?", (pid, row_id)
-            ).rowcount
-    return removed
+    row_ids = [store.papers.resolve(ref) for ref in refs]
+    return store.radar.unlink_papers(pid, row_ids)
 
 
 # --------------------------------------------------------------------------- rules
@@ -314,24 +262,13 @@ def add_rule(store: Store, name: str, kind: str, value: str) -> bool:
     if not key:
         raise UsageError(f"{kind}: the value {value!r} has nothing to match")
     pid = _profile_id(store, name)
-    with store.transaction():
-        cursor = store.conn.execute(
-            "INSERT OR IGNORE INTO rules (profile_id, kind, value, key, added) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (pid, kind, value.strip(), key, _now()),
-        )
-    return bool(cursor.rowcount)
+    return store.radar.add_rule(pid, kind, value.strip(), key, _now())
 
 
 def remove_rule(store: Store, name: str, kind: str, value: str) -> bool:
     """Remove a rule; False if the profile did not have it."""
     pid = _profile_id(store, name)
-    with store.transaction():
-        cursor = store.conn.execute(
-            "DELETE FROM rules WHERE profile_id = ? AND kind = ? AND key = ?",
-            (pid, kind, rule_key(kind, value)),
-        )
-    return bool(cursor.rowcount)
+    return store.radar.remove_rule(pid, kind, rule_key(kind, value))
 
 
 # --------------------------------------------------------------------------- feedback
@@ -342,11 +279,6 @@ def record_feedback(store: Store, name: str, refs: Sequence[str], action: str) -
     if action not in FEEDBACK_ACTIONS:
         raise UsageError(f"unknown action {action!r}; choose from {', '.join(FEEDBACK_ACTIONS)}")
     pid = _profile_id(store, name)
-    row_ids = [store.resolve(ref) for ref in refs]
-    now = _now()
-    with store.transaction():
-        store.conn.executemany(
-            "INSERT INTO feedback (profile_id, paper_id, action, at) VALUES (?, ?, ?, ?)",
-            [(pid, row_id, action, now) for row_id in row_ids],
-        )
+    row_ids = [store.papers.resolve(ref) for ref in refs]
+    store.radar.add_feedback(pid, row_ids, action, _now())
     return row_ids

@@ -23,10 +23,10 @@ The model (docs/ranking.md has the measurements behind the defaults):
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,13 +34,13 @@ import numpy.typing as npt
 from paperradar.embedding import Embedder
 from paperradar.embedding.backfill import ensure_vectors
 from paperradar.errors import UsageError
-from paperradar.models import Neighbour, Paper, Profile, Ranked, Why
+from paperradar.models import Neighbour, Profile, Ranked, Why
 from paperradar.radar.profiles import author_matches, rule_key
 from paperradar.radar.terms import Candidates, TermProfile, tokens
-from paperradar.store import Store
-from paperradar.store.sqlite.vectors import vectors_for
+from paperradar.store.api import Store
 
 Matrix = npt.NDArray[np.float32]
+Vector = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,24 +281,51 @@ def _haystack(text: Text) -> str:
     return f"{text.title}\n{text.abstract}".lower()
 
 
-# --------------------------------------------------------------------------- from the store
+# --------------------------------------------------------------------------- plain inputs
 
 
-def _texts(store: Store, row_ids: Sequence[int]) -> dict[int, Text]:
-    rows = store.query(
-        "SELECT id, title, abstract, authors, categories FROM papers "
-        "WHERE id IN (SELECT value FROM json_each(?))",
-        ("[" + ",".join(str(int(i)) for i in row_ids) + "]",),
-    )
-    return {
-        int(r["id"]): Text(
-            r["title"], r["abstract"], json.loads(r["authors"]), json.loads(r["categories"])
-        )
-        for r in rows
-    }
+@dataclass(frozen=True, slots=True)
+class ProfileInputs:
+    """What a profile's :class:`Scorer` is built from, read from the store: the profile,
+    its anchors' texts and canonical ids, the vectors of its anchors and disliked papers,
+    and the background sample (row id -> vector; empty without likes or dislikes)."""
+
+    profile: Profile
+    texts: Mapping[int, Text]
+    pids: Mapping[int, str]
+    vectors: Mapping[int, Vector]
+    background: Mapping[int, Vector]
 
 
-def _matrix(vectors: dict[int, npt.NDArray[np.float32]], row_ids: Sequence[int]) -> Matrix:
+@dataclass(frozen=True, slots=True)
+class CandidateInputs:
+    """The candidates to rank, read from the store: their row ids (deduplicated, the
+    profile's own, liked and disliked papers left out), texts and vectors."""
+
+    ids: list[int]
+    texts: Mapping[int, Text]
+    vectors: Mapping[int, Vector]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingInputs:
+    """Everything ranking candidates for a profile reads from the store."""
+
+    profile: ProfileInputs
+    candidates: CandidateInputs
+
+
+@dataclass(slots=True)
+class Pick:
+    """A ranked candidate before its paper is loaded: row id, score, explanation, parts."""
+
+    row_id: int
+    score: float
+    why: Why
+    parts: dict[str, float]
+
+
+def _matrix(vectors: Mapping[int, Vector], row_ids: Sequence[int]) -> Matrix:
     if not row_ids:
         return np.zeros((0, 1), dtype=np.float32)
     out = np.vstack([vectors[i] for i in row_ids]).astype(np.float32)
@@ -308,35 +335,9 @@ def _matrix(vectors: dict[int, npt.NDArray[np.float32]], row_ids: Sequence[int])
     return normalised
 
 
-_BACKGROUND: dict[tuple[str, str, int, int, int], dict[int, npt.NDArray[np.float32]]] = {}
-
-
-def _background(store: Store, model: str, exclude: set[int], n: int, seed: int) -> Matrix:
-    """Vectors of up to ``n`` random stored papers (not in ``exclude``). The sample depends
-    on the seed and the newest paper only, so it is read once per process and reused after
-    each like (reading ~1,000 random vectors cold took up to a second)."""
-    top = int(store.query("SELECT ifnull(max(id), 0) AS m FROM papers")[0]["m"])
-    if top == 0 or n <= 0:
-        return np.zeros((0, 1), dtype=np.float32)
-    key = (str(store.path), model, seed, top, n)
-    found = _BACKGROUND.get(key)
-    if found is None:
-        rng = np.random.default_rng(seed)
-        picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 3)})
-        found = vectors_for(store, model, picks)
-        if len(_BACKGROUND) >= 16:
-            _BACKGROUND.pop(next(iter(_BACKGROUND)))
-        _BACKGROUND[key] = found
-    ids = [i for i in found if i not in exclude][:n]
-    return _matrix(found, ids)
-
-
-def scorer_for(
-    store: Store, profile: Profile, embedder: Embedder, config: RankingConfig | None = None
-) -> Scorer:
-    """A :class:`Scorer` for a stored profile: its own and liked papers as anchors, its
-    rules, and a feedback classifier when it has likes or dislikes."""
-    config = config or RankingConfig()
+def _anchor_ids(profile: Profile) -> tuple[list[int], list[int], list[int]]:
+    """The profile's anchors (own papers, then liked ones), its liked papers that are not
+    its own, and its disliked papers; an error when it has no anchor."""
     liked = [i for i in profile.liked() if i not in set(profile.papers)]
     disliked = profile.disliked()
     anchor_ids = list(dict.fromkeys(profile.papers + liked))
@@ -345,29 +346,43 @@ def scorer_for(
             f"profile {profile.name!r} has no papers yet: add some with "
             f"`paperradar profile add {profile.name} FILE` (or --author, or ids)"
         )
-    ensure_vectors(store, embedder, anchor_ids + disliked)
-    vectors = vectors_for(store, embedder.model_id, anchor_ids + disliked)
-    texts = _texts(store, anchor_ids)
+    return anchor_ids, liked, disliked
+
+
+def _n_feedback(profile: Profile) -> int:
+    return len(profile.liked()) + len(profile.disliked())
+
+
+def _background_seed(profile: Profile) -> int:
+    return profile.id * 1_000_003  # the same sample after every like: cached
+
+
+def _background(sample: Mapping[int, Vector], exclude: set[int], n: int) -> Matrix:
+    """Vectors of up to ``n`` papers of the background sample, those in ``exclude`` left
+    out."""
+    ids = [i for i in sample if i not in exclude][:n] if n > 0 else []
+    return _matrix(sample, ids)
+
+
+def build_scorer(inputs: ProfileInputs, config: RankingConfig | None = None) -> Scorer:
+    """A :class:`Scorer` for a profile from its loaded inputs: its own and liked papers as
+    anchors, its rules, and a feedback classifier when it has likes or dislikes."""
+    config = config or RankingConfig()
+    profile = inputs.profile
+    anchor_ids, liked, disliked = _anchor_ids(profile)
+    vectors, texts, pids = inputs.vectors, inputs.texts, inputs.pids
     anchor_ids = [i for i in anchor_ids if i in vectors]
-    pids = {
-        int(r["id"]): r["pid"]
-        for r in store.query(
-            "SELECT id, pid FROM papers WHERE id IN (SELECT value FROM json_each(?))",
-            ("[" + ",".join(map(str, anchor_ids)) + "]",),
-        )
-    }
     liked_set = set(liked)
     anchors = [
         Anchor(i, pids[i], _label(texts[i]), "liked" if i in liked_set else "own")
         for i in anchor_ids
     ]
     anchor_vectors = _matrix(vectors, anchor_ids)
-    n_feedback = len(profile.liked()) + len(disliked)
+    n_feedback = _n_feedback(profile)
     negatives = None
     if n_feedback:
-        seed = profile.id * 1_000_003  # the same sample after every like: cached
         background = _background(
-            store, embedder.model_id, set(anchor_ids) | set(disliked), config.background, seed
+            inputs.background, set(anchor_ids) | set(disliked), config.background
         )
         own_negatives = _matrix(vectors, [i for i in disliked if i in vectors])
         parts = [m for m in (own_negatives, background) if len(m) and m.shape[1] > 1]
@@ -387,6 +402,125 @@ def scorer_for(
     )
 
 
+def score_candidates(
+    scorer: Scorer, candidates: CandidateInputs, keep: int | None = None
+) -> tuple[list[Pick], Matrix]:
+    """Every candidate that is not muted, scored and explained, best first; and their
+    vectors (rows aligned with the result) for diversity. With ``keep``, only the best
+    ``keep`` and the followed candidates."""
+    texts, vectors = candidates.texts, candidates.vectors
+    ids = [i for i in candidates.ids if i in vectors and i in texts and not scorer.muted(texts[i])]
+    matrix = _matrix(vectors, ids)
+    scored = scorer.score(matrix, [texts[i] for i in ids])
+    order = np.argsort(-scored.score, kind="stable")
+    if keep is not None:
+        followed = scored.follow[order] > 0
+        followed[:keep] = True
+        order = order[followed]
+    picks = [
+        Pick(
+            row_id=ids[i],
+            score=round(float(scored.score[i]), 4),
+            why=scorer.why(scored, i),
+            parts={
+                "similarity": round(float(scored.similarity[i]), 4),
+                "keywords": round(float(scored.keywords[i]), 4),
+                "feedback": round(float(scored.feedback[i]), 4),
+                "follow": round(float(scored.follow[i]), 4),
+            },
+        )
+        for i in order.tolist()
+    ]
+    return picks, matrix[order] if len(order) else matrix
+
+
+def rank_inputs(
+    inputs: RankingInputs,
+    config: RankingConfig | None = None,
+    keep: int | None = None,
+    scorer: Scorer | None = None,
+) -> tuple[list[Pick], Matrix]:
+    """:func:`score_candidates` with the profile's scorer built from the same inputs
+    (unless one is given)."""
+    scorer = scorer or build_scorer(inputs.profile, config)
+    return score_candidates(scorer, inputs.candidates, keep)
+
+
+# --------------------------------------------------------------------------- from the store
+
+
+def _texts(store: Store, row_ids: Sequence[int]) -> dict[int, Text]:
+    return {
+        i: Text(t.title, t.abstract, list(t.authors), list(t.categories))
+        for i, t in store.papers.texts(list(row_ids)).items()
+    }
+
+
+def load_profile_inputs(
+    store: Store, profile: Profile, embedder: Embedder, config: RankingConfig | None = None
+) -> ProfileInputs:
+    """Read what :func:`build_scorer` needs (embedding the papers that have no vector)."""
+    config = config or RankingConfig()
+    anchor_ids, _, disliked = _anchor_ids(profile)
+    ensure_vectors(store, embedder, anchor_ids + disliked)
+    vectors = store.vectors.for_papers(embedder.model_id, anchor_ids + disliked)
+    texts = _texts(store, anchor_ids)
+    pids = store.papers.pids([i for i in anchor_ids if i in vectors])
+    background: Mapping[int, Vector] = {}
+    if _n_feedback(profile):
+        background = store.radar.background(
+            embedder.model_id, config.background, _background_seed(profile)
+        )
+    return ProfileInputs(profile, texts, pids, vectors, background)
+
+
+def load_candidates(
+    store: Store, profile: Profile, embedder: Embedder, candidates: Sequence[int]
+) -> CandidateInputs:
+    """Read the candidates' texts and vectors (embedding those that have none), the
+    profile's own, liked and disliked papers left out."""
+    skip = set(profile.papers) | set(profile.liked()) | set(profile.disliked())
+    ids = [i for i in dict.fromkeys(candidates) if i not in skip]
+    ensure_vectors(store, embedder, ids)
+    vectors = store.vectors.for_papers(embedder.model_id, ids)
+    texts = _texts(store, ids)
+    return CandidateInputs(ids, texts, vectors)
+
+
+def load_inputs(
+    store: Store,
+    profile: Profile,
+    embedder: Embedder,
+    candidates: Sequence[int],
+    config: RankingConfig | None = None,
+) -> RankingInputs:
+    """Read everything ranking ``candidates`` for the profile needs, once."""
+    return RankingInputs(
+        load_profile_inputs(store, profile, embedder, config),
+        load_candidates(store, profile, embedder, candidates),
+    )
+
+
+def with_papers(store: Store, picks: Sequence[Pick], with_sightings: bool) -> list[Ranked]:
+    """The picks with their papers loaded, in the same order."""
+    ids = [p.row_id for p in picks]
+    papers = store.papers.load(ids, with_sightings=with_sightings)
+    if len(papers) != len(ids):  # pragma: no cover - rows vanished mid-ranking
+        raise UsageError("papers changed while ranking; run again")
+    return [
+        Ranked(paper=paper, row_id=p.row_id, score=p.score, why=p.why, parts=p.parts)
+        for p, paper in zip(picks, papers, strict=True)
+    ]
+
+
+def scorer_for(
+    store: Store, profile: Profile, embedder: Embedder, config: RankingConfig | None = None
+) -> Scorer:
+    """A :class:`Scorer` for a stored profile: its own and liked papers as anchors, its
+    rules, and a feedback classifier when it has likes or dislikes."""
+    return build_scorer(load_profile_inputs(store, profile, embedder, config), config)
+
+
 def rank(
     store: Store,
     profile: Profile,
@@ -402,51 +536,25 @@ def rank(
     best ``keep`` and the followed papers are loaded, explained and returned (a digest
     needs no more)."""
     scorer = scorer or scorer_for(store, profile, embedder, config)
-    skip = set(profile.papers) | set(profile.liked()) | set(profile.disliked())
-    ids = [i for i in dict.fromkeys(candidates) if i not in skip]
-    ensure_vectors(store, embedder, ids)
-    vectors = vectors_for(store, embedder.model_id, ids)
-    texts = _texts(store, ids)
-    ids = [i for i in ids if i in vectors and i in texts and not scorer.muted(texts[i])]
-    matrix = _matrix(vectors, ids)
-    scored = scorer.score(matrix, [texts[i] for i in ids])
-    order = np.argsort(-scored.score, kind="stable")
-    if keep is not None:
-        followed = scored.follow[order] > 0
-        followed[:keep] = True
-        order = order[followed]
-    chosen = [ids[i] for i in order.tolist()]
-    loaded = _load(store, chosen, with_sightings=keep is not None)
-    papers = {p_id: p for p_id, p in zip(chosen, loaded, strict=True)}
-    out = []
-    for i in order.tolist():
-        out.append(
-            Ranked(
-                paper=papers[ids[i]],
-                row_id=ids[i],
-                score=round(float(scored.score[i]), 4),
-                why=scorer.why(scored, i),
-                parts={
-                    "similarity": round(float(scored.similarity[i]), 4),
-                    "keywords": round(float(scored.keywords[i]), 4),
-                    "feedback": round(float(scored.feedback[i]), 4),
-                    "follow": round(float(scored.follow[i]), 4),
-                },
-            )
-        )
-    return out, matrix[order] if len(order) else matrix
+    loaded = load_candidates(store, profile, embedder, candidates)
+    picks, matrix = score_candidates(scorer, loaded, keep)
+    return with_papers(store, picks, with_sightings=keep is not None), matrix
 
 
-def _load(store: Store, ids: Sequence[int], with_sightings: bool) -> list[Paper]:
-    papers = store.load(list(ids), with_sightings=with_sightings)
-    if len(papers) != len(ids):  # pragma: no cover - rows vanished mid-ranking
-        raise UsageError("papers changed while ranking; run again")
-    return papers
+class _Ranked(Protocol):
+    """What :func:`diversify` reads of a ranked entry."""
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def why(self) -> Why: ...
 
 
-def diversify(
-    ranked: Sequence[Ranked], vectors: Matrix, top: int, balance: float = 0.75
-) -> list[Ranked]:
+R = TypeVar("R", bound=_Ranked)
+
+
+def diversify(ranked: Sequence[R], vectors: Matrix, top: int, balance: float = 0.75) -> list[R]:
     """The ``top`` entries by maximal marginal relevance (Carbonell & Goldstein 1998) over
     the best ``4 * top``: each pick maximises ``balance * relevance - (1 - balance) *
     (max cosine to the papers already picked)``, relevance being the score rescaled to

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from paperradar.digest.build import candidate_ids
 from paperradar.embedding import Embedder
 from paperradar.embedding.backfill import ensure_vectors
+from paperradar.models import Filters
 from paperradar.radar.profiles import load_profile
 from paperradar.radar.terms import tokens
-from paperradar.store import Store
-from paperradar.store.sqlite.vectors import vectors_for
+from paperradar.store.api import Store
 
 #: most candidates drawn on a map
 MAX_CANDIDATES = 600
@@ -62,10 +61,7 @@ class TopicMap:
 
 def newest_listing_day(store: Store) -> dt.date | None:
     """The newest listing date a source printed in full (not one with an inferred year)."""
-    row = store.query(
-        "SELECT max(listed) AS d FROM papers WHERE listed IS NOT NULL AND listed_year_inferred = 0"
-    )[0]
-    return dt.date.fromisoformat(str(row["d"])) if row["d"] else None
+    return store.papers.newest_listing()
 
 
 def topic_map(
@@ -84,7 +80,9 @@ def topic_map(
     mine = set(own) | set(liked)
     candidates: list[int] = []
     if day is not None:
-        pool = [i for i in sorted(candidate_ids(store, day, day)) if i not in mine]
+        pool = [
+            i for i in sorted(store.papers.matching(Filters(since=day, until=day))) if i not in mine
+        ]
         candidates = _spread(pool, max_candidates)
     result = TopicMap(profile.name, day)
     if not own and not liked:
@@ -95,7 +93,7 @@ def topic_map(
     ensure_vectors(store, embedder, own + liked)
     kinds = {**dict.fromkeys(candidates, "candidate"), **dict.fromkeys(liked, "liked")}
     kinds.update(dict.fromkeys(own, "own"))
-    vectors = vectors_for(store, embedder.model_id, list(kinds))
+    vectors = store.vectors.for_papers(embedder.model_id, list(kinds))
     ids = [i for i in kinds if i in vectors]
     if not ids:
         result.missing = f"no paper of profile {profile.name!r} has a vector yet"
@@ -171,9 +169,4 @@ def cluster_labels(points: list[MapPoint], k: int, words: int = 3) -> list[str]:
 
 def _titles(store: Store, ids: list[int]) -> dict[int, tuple[str, str]]:
     """``row id -> (pid, title)``; a paper without a title shows its abstract's start."""
-    rows = store.query(
-        "SELECT id, pid, title, substr(abstract, 1, 120) AS start FROM papers "
-        "WHERE id IN (SELECT value FROM json_each(?))",
-        ("[" + ",".join(str(int(i)) for i in ids) + "]",),
-    )
-    return {int(r["id"]): (str(r["pid"]), str(r["title"] or r["start"] or r["pid"])) for r in rows}
+    return {i: (h.pid, h.title or h.start or h.pid) for i, h in store.papers.headings(ids).items()}

@@ -46,12 +46,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-import orjson
-
 from paperradar.errors import UsageError
-from paperradar.models import Filters, Paper
-from paperradar.store import Store
-from paperradar.store.sqlite.filters import filter_sql
+from paperradar.models import Paper
+from paperradar.store.api import Store
+from paperradar.store.api.papers import TrendEvidence
 
 #: days after which each part of a score has halved
 HALF_LIFE_DAYS = 3.0
@@ -89,18 +87,8 @@ class Trend:
     reasons: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Evidence:
-    """One paper's aggregates over the window, as the SQL statement returns them."""
-
-    row_id: int
-    upvotes: int | None
-    voted_on: dt.date | None
-    sources: list[str]
-    days: int
-    appearances: int
-    first_seen: dt.date
-    last_seen: dt.date
+#: one paper's aggregates over the window, as the store returns them
+_Evidence = TrendEvidence
 
 
 def vote_heat(upvotes: int | None) -> float:
@@ -145,7 +133,7 @@ def trending(
         return []
     reference = until or newest
     scored = sorted(((_score(e, reference), e) for e in rows), key=_order)[:limit]
-    papers = store.load([e.row_id for _, e in scored], with_sightings=True)
+    papers = store.papers.load([e.row_id for _, e in scored], with_sightings=True)
     return [
         Trend(
             paper=paper,
@@ -161,69 +149,13 @@ def trending(
     ]
 
 
-def _source_sql(alias: str) -> str:
-    """SQL mapping a sighting's reader name to its source (arXiv feeds -> 'arxiv')."""
-    whens = " ".join(f"WHEN '{name}' THEN '{to}'" for name, to in SOURCE_ALIASES.items())
-    return f"CASE {alias}.source {whens} ELSE {alias}.source END"
-
-
-def _window_sql(alias: str, until: dt.date | None) -> str:
-    return f"{alias}.seen_on >= ?" + ("" if until is None else f" AND {alias}.seen_on <= ?")
-
-
 def _evidence(
     store: Store, since: dt.date, until: dt.date | None, category: str | None
 ) -> tuple[list[_Evidence], dt.date]:
     """Per-paper aggregates of the window's sightings (papers with some evidence only), and
-    the newest sighting day in the window.
-
-    One statement. The grouping uses only max/min, which is cheap: a paper has evidence when
-    it has upvotes, or its smallest and largest source (or day) differ. Only for those few
-    papers are the distinct (source, day) listings collected, through the paper's own
-    sightings (index ``sightings_once`` starts with ``paper_id``). ``INDEXED BY`` keeps the
-    window on ``sightings_seen``: without statistics SQLite would rather scan every sighting
-    in ``paper_id`` order to skip a sort, about 6x slower for a week of a 75k-paper store.
-    """
-    bounds = [since.isoformat()] if until is None else [since.isoformat(), until.isoformat()]
-    where, params = filter_sql(Filters(category=category))
-    sql = f"""
-        WITH w AS (
-            SELECT s.paper_id, {_source_sql("s")} AS src, s.seen_on, s.upvotes
-            FROM sightings s INDEXED BY sightings_seen WHERE {_window_sql("s", until)}
-        ),
-        candidates AS (
-            SELECT paper_id, max(upvotes) AS upvotes,
-                   max(CASE WHEN upvotes > 0 THEN seen_on END) AS voted_on,
-                   min(seen_on) AS first_seen, max(seen_on) AS last_seen
-            FROM w GROUP BY paper_id
-            HAVING max(upvotes) > 0 OR min(src) <> max(src) OR min(seen_on) <> max(seen_on)
-        )
-        SELECT c.*,
-            (SELECT json_group_array(DISTINCT json_array({_source_sql("l")}, l.seen_on))
-             FROM sightings l WHERE l.paper_id = c.paper_id AND {_window_sql("l", until)}
-            ) AS listings,
-            (SELECT max(n.seen_on) FROM sightings n WHERE {_window_sql("n", until)}) AS newest
-        FROM candidates c JOIN papers p ON p.id = c.paper_id
-        WHERE 1{where}
-    """
-    rows = store.query(sql, (*bounds, *bounds, *bounds, *params))
-    evidence = []
-    for r in rows:
-        listings = {(src, day) for src, day in orjson.loads(r["listings"])}
-        evidence.append(
-            _Evidence(
-                row_id=int(r["paper_id"]),
-                upvotes=r["upvotes"],
-                voted_on=dt.date.fromisoformat(r["voted_on"]) if r["voted_on"] else None,
-                sources=sorted({src for src, _ in listings}),
-                days=len({day for _, day in listings}),
-                appearances=len(listings),
-                first_seen=dt.date.fromisoformat(r["first_seen"]),
-                last_seen=dt.date.fromisoformat(r["last_seen"]),
-            )
-        )
-    newest = dt.date.fromisoformat(rows[0]["newest"]) if rows else since
-    return evidence, newest
+    the newest sighting day in the window (``since`` when there is no evidence)."""
+    evidence, newest = store.papers.trend_evidence(since, until, category, SOURCE_ALIASES)
+    return evidence, newest or since
 
 
 def _score(e: _Evidence, reference: dt.date) -> float:

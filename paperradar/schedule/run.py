@@ -30,7 +30,8 @@ from paperradar.schedule.watch import Schedule, WatchSettings
 from paperradar.sources import configured_sources
 from paperradar.sources.http import PoliteClient, http_settings, open_client
 from paperradar.sources.sync import Progress, SyncReport, sync_sources
-from paperradar.store import Store
+from paperradar.store import open_store
+from paperradar.store.api import Store
 
 
 def sync_home(
@@ -71,7 +72,7 @@ def run_slot(
     from paperradar.digest import mail
 
     parts: list[str] = []
-    with Store.open(home) as store:
+    with open_store(home) as store:
         # today's date, not the slot's: a slot rerun days later must not move cursors back
         report = sync_home(store, home, should_stop=should_stop)
         new = sum(run.report.new for run in report.runs)
@@ -113,6 +114,6 @@ def run_slot(
 
 def schedule_with_subscriptions(home: Path, settings: WatchSettings) -> Schedule:
     """The ``[watch]`` schedule plus the times of the active subscriptions."""
-    with Store.open(home) as store:
+    with open_store(home) as store:
         times = {dt.time.fromisoformat(sub[2]) for sub in active_subscriptions(store)}
     return replace(settings.schedule, also=frozenset(times))

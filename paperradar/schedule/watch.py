@@ -14,7 +14,7 @@ profile at ``[watch] at``. Each slot is claimed in the store's
 - a slot missed while nothing was running is caught up at start if it is at most
   ``[watch] catch_up_hours`` (default 12) old; older ones are skipped.
 
-One watch runs per store (a lock file beside it). SIGTERM or SIGINT stops it between two
+One watch runs per store (the store's ``watch`` lock). SIGTERM or SIGINT stops it between two
 steps: a sync stops after the page being stored, with its checkpoint saved.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import re
 import threading
@@ -31,8 +30,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from paperradar.config import Config
-from paperradar.errors import ConfigError, PaperRadarError, StoreError
-from paperradar.store import Store
+from paperradar.errors import ConfigError, PaperRadarError
+from paperradar.store.api import Store
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -186,70 +185,34 @@ def local_now() -> dt.datetime:
 # -- slots --------------------------------------------------------------------------------
 
 
-def _now_utc() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def claim_slot(store: Store, slot: dt.datetime) -> bool:
     """Take ``slot`` for this process: True for a new slot or one a dead or stopped run
     left unfinished; False for a slot that already finished."""
-    key = slot.isoformat()
-    with store.transaction():
-        rows = store.query(
-            "SELECT status FROM schedule_runs WHERE job = ? AND slot = ?", (JOB, key)
-        )
-        if rows and rows[0]["status"] in ("done", "failed"):
-            return False
-        store.conn.execute(
-            "INSERT INTO schedule_runs(job, slot, started, status) VALUES (?, ?, ?, 'running') "
-            "ON CONFLICT(job, slot) DO UPDATE SET started = excluded.started, "
-            "status = 'running', finished = NULL",
-            (JOB, key, _now_utc()),
-        )
-    return True
+    return store.scheduling.claim_slot(JOB, slot, dt.datetime.now(dt.UTC))
 
 
 def finish_slot(store: Store, slot: dt.datetime, status: str, detail: str) -> None:
-    with store.transaction():
-        store.conn.execute(
-            "UPDATE schedule_runs SET status = ?, finished = ?, detail = ? "
-            "WHERE job = ? AND slot = ?",
-            (status, _now_utc(), detail, JOB, slot.isoformat()),
-        )
+    store.scheduling.finish_slot(JOB, slot, status, dt.datetime.now(dt.UTC), detail)
 
 
 def unfinished_slots(store: Store) -> list[dt.datetime]:
-    rows = store.query(
-        "SELECT slot FROM schedule_runs WHERE job = ? AND status IN ('running', 'interrupted') "
-        "ORDER BY slot",
-        (JOB,),
-    )
-    return [dt.datetime.fromisoformat(r["slot"]) for r in rows]
+    return store.scheduling.unfinished_slots(JOB)
 
 
 def last_slot_run(store: Store) -> dt.datetime | None:
-    rows = store.query("SELECT max(slot) AS s FROM schedule_runs WHERE job = ?", (JOB,))
-    return dt.datetime.fromisoformat(rows[0]["s"]) if rows and rows[0]["s"] else None
+    return store.scheduling.last_slot(JOB)
 
 
 @contextlib.contextmanager
 def watch_lock(store: Store) -> Iterator[None]:
-    """Hold ``<db>.watch.lock``: one watch per store (the OS drops it when the process dies)."""
-    path = store.path.with_name(store.path.name + ".watch.lock")
-    try:
-        handle = open(path, "a+")  # noqa: SIM115 -- held for the whole watch
-    except OSError as exc:
-        raise StoreError(f"cannot open the watch lock {path}: {exc}") from exc
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    """Hold the store's ``watch`` lock: one watch per store (the system drops it when the
+    process dies)."""
+    with store.lock("watch") as held:
+        if not held:
             raise PaperRadarError(
-                f"another `paperradar watch` is already running on {store.path}"
-            ) from None
+                f"another `paperradar watch` is already running on {store.describe()}"
+            )
         yield
-    finally:
-        handle.close()
 
 
 # -- the loop -----------------------------------------------------------------------------

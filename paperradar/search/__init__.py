@@ -4,8 +4,8 @@ User text never reaches FTS5 as syntax: words are extracted and each is quoted, 
 "double-quoted phrases" become FTS5 phrases, so quotes, NEAR, *, -, : and parentheses are
 all just text. Common English words ("the", "of", "for": :data:`STOPWORDS`) outside quotes are
 left out unless the query has nothing else. All words must match; when that finds nothing,
-any of the rarer words may match (:data:`ANY_WORD_BUDGET`). Scores are FTS5's bm25, computed
-by :mod:`paperradar.store.sqlite.keyword`.
+any of the rarer words may match (:data:`ANY_WORD_BUDGET`). Scores are bm25, computed by the
+store's keyword index (:mod:`paperradar.store.sqlite.keyword`: FTS5's own bm25).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 
 from paperradar.errors import UsageError
 from paperradar.models import Filters, Paper
-from paperradar.store import Store
-from paperradar.store.sqlite.filters import filter_sql
-from paperradar.store.sqlite.keyword import BM25_WEIGHTS, rank_all_of, rarest_within
+from paperradar.store.api import Store
 
 __all__ = ["Filters", "Hit", "keyword_search", "parse_since"]
 
@@ -91,32 +89,17 @@ def keyword_ranking(
         raise UsageError(f"the query {query!r} has no words to search for")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    where, params = filter_sql(filters or Filters())
-    ranked = rank_all_of(store, terms, limit, where, params)
-    if ranked is not None and (ranked or len(terms) == 1):
+    ranked = store.keyword.rank(terms, limit, filters)
+    if ranked or len(terms) == 1:
         return ranked
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    if where:
-        sql = (
-            f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
-            "JOIN papers p ON p.id = papers_fts.rowid "
-            f"WHERE papers_fts MATCH ?{where} ORDER BY rank LIMIT ?"
-        )
-    else:  # no filter: the paper rows (long abstracts) need not be read for every match
-        sql = (
-            f"SELECT rowid AS id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
-            "WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-    rows = [] if ranked is not None else store.query(sql, (" AND ".join(terms), *params, limit))
-    if not rows and len(terms) > 1:  # any word: the rarer ones, which decide bm25's top
-        anyof = rarest_within(store, terms, ANY_WORD_BUDGET)
-        rows = store.query(sql, (" OR ".join(anyof), *params, limit))
-    return [(int(row["id"]), -float(row["rank"])) for row in rows]
+    # any word: the rarer ones, which decide bm25's top
+    anyof = store.keyword.rarest(terms, ANY_WORD_BUDGET)
+    return store.keyword.rank(anyof, limit, filters, any_word=True)
 
 
 def hits_for(store: Store, scored: list[tuple[int, float]]) -> list[Hit]:
     """Hits (papers with their sightings) for ``(row id, score)`` pairs, in order."""
-    papers = store.load([row_id for row_id, _ in scored], with_sightings=True)
+    papers = store.papers.load([row_id for row_id, _ in scored], with_sightings=True)
     return [Hit(paper, score) for paper, (_, score) in zip(papers, scored, strict=True)]
 
 

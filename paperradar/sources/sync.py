@@ -16,14 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from paperradar.errors import SourceError
 from paperradar.models import IngestReport, Paper
 from paperradar.readers.base import BadRecord
 from paperradar.sources.base import Checkpoint, Cursor, Page, Source
 from paperradar.sources.http import PoliteClient
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 
 @dataclass(slots=True)
@@ -59,34 +57,13 @@ class SyncReport:
 Progress = Callable[[SourceRun], None]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def source_state(store: Store, name: str) -> tuple[Cursor, Checkpoint | None]:
     """The saved cursor and (for an interrupted run) checkpoint of source ``name``."""
-    rows = store.query("SELECT cursor, checkpoint FROM source_state WHERE name = ?", (name,))
-    if not rows:
-        return {}, None
-    cursor = orjson.loads(rows[0]["cursor"])
-    checkpoint = orjson.loads(rows[0]["checkpoint"]) if rows[0]["checkpoint"] else None
-    return cursor, checkpoint
-
-
-def _save(store: Store, name: str, kind: str, **values: Any) -> None:
-    store.conn.execute(
-        "INSERT INTO source_state(name, kind) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-        (name, kind),
-    )
-    columns = ", ".join(f"{key} = ?" for key in values)
-    store.conn.execute(
-        f"UPDATE source_state SET kind = ?, {columns} WHERE name = ?",
-        (kind, *values.values(), name),
-    )
-
-
-def _dump(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
+    return store.scheduling.source_position(name)
 
 
 def sync_sources(
@@ -117,12 +94,7 @@ def sync_sources(
         except SourceError as exc:
             run.error = str(exc)
             if not dry_run:
-                with store.transaction():
-                    _save(store, source.name, kind, last_error=run.error)
-                    store.conn.execute(
-                        "UPDATE source_state SET failures = failures + 1 WHERE name = ?",
-                        (source.name,),
-                    )
+                store.scheduling.source_failed(source.name, kind, run.error)
     return report
 
 
@@ -148,8 +120,7 @@ def _run_one(
     if dry_run:
         run.requests.append(source.describe(checkpoint))
         return
-    with store.transaction():
-        _save(store, source.name, kind, started=_now(), checkpoint=_dump(checkpoint))
+    store.scheduling.source_started(source.name, kind, _now(), checkpoint)
     while checkpoint is not None:
         if should_stop():
             return
@@ -173,21 +144,12 @@ def _store_page(store: Store, source: Source, kind: str, page: Page, run: Source
     stored = IngestReport()
     with store.transaction():
         if papers:
-            store.upsert(papers, stored)
+            store.papers.upsert(papers, stored)
         if page.next is None:
             run.cursor = page.cursor or {}
-            _save(
-                store,
-                source.name,
-                kind,
-                cursor=_dump(run.cursor),
-                checkpoint=None,
-                succeeded=_now(),
-                failures=0,
-                last_error=None,
-            )
+            store.scheduling.source_completed(source.name, kind, run.cursor, _now())
         else:
-            _save(store, source.name, kind, checkpoint=_dump(page.next))
+            store.scheduling.source_progressed(source.name, kind, page.next)
     run.report.read += len(page.records)
     run.report.new += stored.new
     run.report.merged += stored.merged
@@ -198,23 +160,21 @@ def _store_page(store: Store, source: Source, kind: str, page: Page, run: Source
 
 def reset_source(store: Store, name: str) -> bool:
     """Forget a source's cursor and checkpoint (its next run starts afresh)."""
-    with store.transaction():
-        found = store.conn.execute("DELETE FROM source_state WHERE name = ?", (name,)).rowcount
-    return bool(found)
+    return store.scheduling.reset_source(name)
 
 
 def source_states(store: Store) -> list[dict[str, Any]]:
     """Every source's saved state, for ``sync --status``."""
     return [
         {
-            "name": row["name"],
-            "kind": row["kind"],
-            "cursor": orjson.loads(row["cursor"]),
-            "interrupted": row["checkpoint"] is not None,
-            "started": row["started"],
-            "succeeded": row["succeeded"],
-            "failures": row["failures"],
-            "last_error": row["last_error"],
+            "name": state.name,
+            "kind": state.kind,
+            "cursor": state.cursor,
+            "interrupted": state.interrupted,
+            "started": state.started,
+            "succeeded": state.succeeded,
+            "failures": state.failures,
+            "last_error": state.last_error,
         }
-        for row in store.query("SELECT * FROM source_state ORDER BY name")
+        for state in store.scheduling.source_states()
     ]

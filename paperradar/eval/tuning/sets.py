@@ -33,9 +33,9 @@ from paperradar.eval import authors as author_data
 from paperradar.eval import citeulike, csfcube
 from paperradar.eval.methods import Candidates, Items
 from paperradar.eval.tuning.rule import TEXTS, Benchmark, Task, Unit
+from paperradar.identifiers import content_hash
 from paperradar.radar.affinity import embed_texts
-from paperradar.store import Store
-from paperradar.store.sqlite.rows import content_hash
+from paperradar.store.api import Store
 
 CITEULIKE_SPLIT = "dense"
 FEEDBACK_OWN = 3

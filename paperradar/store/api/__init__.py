@@ -38,15 +38,31 @@ from paperradar.store.api.vectors import VectorRepo
 class Store(Protocol):
     """One open store: its repositories, transactions, change detection and named locks."""
 
-    #: the paperradar home: config.toml, file caches (index/), lock files
-    home: Path
-    papers: PaperRepo
-    keyword: KeywordIndex
-    vectors: VectorRepo
-    radar: RadarRepo
-    delivery: DeliveryRepo
-    scheduling: SchedulingRepo
-    accounts: AccountRepo
+    @property
+    def home(self) -> Path:
+        """The paperradar home: config.toml, file caches (index/), lock files."""
+        ...
+
+    @property
+    def papers(self) -> PaperRepo: ...
+
+    @property
+    def keyword(self) -> KeywordIndex: ...
+
+    @property
+    def vectors(self) -> VectorRepo: ...
+
+    @property
+    def radar(self) -> RadarRepo: ...
+
+    @property
+    def delivery(self) -> DeliveryRepo: ...
+
+    @property
+    def scheduling(self) -> SchedulingRepo: ...
+
+    @property
+    def accounts(self) -> AccountRepo: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """One unit of work: committed whole, or rolled back whole on any exception."""

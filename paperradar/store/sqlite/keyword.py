@@ -5,8 +5,8 @@ the phrase's whole posting list: a title with common words ("model", "learning")
 ~100 ms at a million papers even when only a dozen papers match. And an AND of several
 common words walks all of their lists. So keyword ranking here:
 
-1. counts each phrase's documents once per process and store state (``count(*) ... MATCH``),
-   and keeps the counts until anything is written to the store;
+1. counts each phrase's documents once per store object and store state
+   (``count(*) ... MATCH``), and keeps the counts until anything is written to the store;
 2. finds candidates from the *rarest* phrases only (an AND of the three rarest is usually a
    few dozen rows; rarer-first phrases are added until it is), and checks the whole query
    against just those candidates, in a private in-memory FTS5 table with the same tokenizer;
@@ -20,19 +20,28 @@ When even the whole query matches more than :data:`CANDIDATE_CAP` rows (a one-wo
 such as "transformer"), scoring that many rows here would cost more than FTS5's bm25, so the
 query goes to FTS5 as before. Either way the ranking is FTS5's bm25 ranking: a test checks the
 scores agree to 1e-9.
+
+:class:`SqliteKeyword` is the store's :class:`~paperradar.store.api.keyword.KeywordIndex`;
+:class:`MemoryBm25` is the same tokenizer and bm25 over a private collection (evaluations).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from paperradar.store import Store
+from paperradar.models import Filters
 from paperradar.store.sqlite.base import SqliteRepo
+from paperradar.store.sqlite.filters import filter_sql
+
+if TYPE_CHECKING:
+    from paperradar.store.sqlite.store import SqliteStore
 
 #: the tokenizer of ``papers_fts`` (0001_papers.sql); the scratch table must tokenize alike
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -52,21 +61,13 @@ _AVERAGES_ROWID = 1  # FTS5 keeps (rows, tokens per column) in this row of its d
 class _Stats:
     """What bm25 needs of the whole index, valid while the store is unchanged."""
 
-    version: tuple[int, int]
+    version: Hashable
     rows: int
     average_length: float
     df: dict[str, int] = field(default_factory=dict)
 
 
-_STATS: dict[str, _Stats] = {}
-_STATS_LOCK = threading.Lock()
 _LOCAL = threading.local()
-
-
-def _version(store: Store) -> tuple[int, int]:
-    """Changes whenever anything is committed to the store, by any connection."""
-    other = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
-    return other, store.conn.total_changes
 
 
 def read_varints(blob: bytes) -> list[int]:
@@ -88,37 +89,11 @@ def read_varints(blob: bytes) -> list[int]:
     return out
 
 
-def _stats(store: Store) -> _Stats:
-    version = _version(store)
-    key = str(store.path)
-    with _STATS_LOCK:
-        cached = _STATS.get(key)
-        if cached is not None and cached.version == version:
-            return cached
-    row = store.conn.execute(
-        "SELECT block FROM papers_fts_data WHERE id = ?", (_AVERAGES_ROWID,)
-    ).fetchone()
-    numbers = read_varints(bytes(row[0])) if row is not None and row[0] else []
-    rows = numbers[0] if numbers else 0
-    tokens = sum(numbers[1:])
-    stats = _Stats(version, rows, tokens / rows if rows else 0.0)
-    with _STATS_LOCK:
-        _STATS[key] = stats
-    return stats
-
-
-def document_count(store: Store, stats: _Stats, term: str) -> int:
-    """How many papers hold the FTS5 phrase ``term`` (cached with the store's state)."""
-    key = term.lower()
-    found = stats.df.get(key)
-    if found is None:
-        found = int(
-            store.conn.execute(
-                "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (term,)
-            ).fetchone()[0]
-        )
-        stats.df[key] = found
-    return found
+def _create_fts(conn: sqlite3.Connection, name: str, columns: Sequence[str]) -> None:
+    """An FTS5 table ``name`` of ``columns`` with the store's tokenizer (:data:`TOKENIZE`)."""
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(columns)}, tokenize = '{TOKENIZE}')"
+    )
 
 
 class _Scratch:
@@ -126,12 +101,9 @@ class _Scratch:
 
     def __init__(self) -> None:
         conn = sqlite3.connect(":memory:")
-        conn.execute(
-            "CREATE VIRTUAL TABLE docs USING "
-            f"fts5(title, abstract, authors, tokenize = '{TOKENIZE}')"
-        )
+        _create_fts(conn, "docs", ("title", "abstract", "authors"))
         conn.execute("CREATE VIRTUAL TABLE docs_i USING fts5vocab(docs, instance)")
-        conn.execute(f"CREATE VIRTUAL TABLE q USING fts5(text, tokenize = '{TOKENIZE}')")
+        _create_fts(conn, "q", ("text",))
         conn.execute("CREATE VIRTUAL TABLE q_i USING fts5vocab(q, instance)")
         self.conn = conn
 
@@ -176,21 +148,6 @@ class _Scratch:
 _COLUMNS = {"title": 0, "abstract": 1, "authors": 2}
 
 
-def rarest_within(store: Store, terms: Sequence[str], budget: int) -> list[str]:
-    """The rarest of ``terms`` whose document counts add up to at most ``budget`` (at least
-    the rarest one), rarest first."""
-    stats = _stats(store)
-    ranked = sorted((document_count(store, stats, t), i, t) for i, t in enumerate(terms))
-    out: list[str] = []
-    total = 0
-    for count, _, term in ranked:
-        if out and total + count > budget:
-            break
-        out.append(term)
-        total += count
-    return out
-
-
 def _scratch() -> _Scratch:
     scratch: _Scratch | None = getattr(_LOCAL, "scratch", None)
     if scratch is None:
@@ -200,46 +157,6 @@ def _scratch() -> _Scratch:
 
 def _phrase_text(term: str) -> str:
     return term.strip('"')
-
-
-def rank_all_of(
-    store: Store, terms: Sequence[str], limit: int, where: str, params: Sequence[object]
-) -> list[tuple[int, float]] | None:
-    """``(row id, bm25 score)`` of the papers holding every FTS5 phrase in ``terms`` and
-    passing the filter clause ``where`` (on ``papers p``), best first; None when the query
-    matches too many rows to be scored here (leave it to FTS5)."""
-    stats = _stats(store)
-    counts = [document_count(store, stats, term) for term in terms]
-    if min(counts) == 0:
-        return []
-    by_rarity = [term for _, term in sorted(zip(counts, terms, strict=True))]
-    rows: list[tuple[int]] = []
-    for size in range(min(3, len(terms)), len(terms) + 1):
-        seed = " AND ".join(dict.fromkeys(by_rarity[:size]))
-        rows = store.conn.execute(
-            "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
-            (seed, CANDIDATE_CAP + 1),
-        ).fetchall()
-        if len(rows) <= FEW_CANDIDATES:
-            break
-    if len(rows) > CANDIDATE_CAP:
-        return None
-    candidates = [int(r[0]) for r in rows]
-    if not candidates:
-        return []
-    texts = store.conn.execute(
-        "SELECT p.id, p.title, p.abstract, p.authors FROM papers p "
-        f"WHERE p.id IN (SELECT value FROM json_each(?)){where}",
-        ("[" + ",".join(map(str, candidates)) + "]", *params),
-    ).fetchall()
-    scratch = _scratch()
-    scratch.load([tuple(r) for r in texts])
-    matches = scratch.matching(" AND ".join(terms))
-    if not matches:
-        return []
-    scores = _scores(scratch, stats, terms, counts, set(matches))
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return ranked[:limit]
 
 
 def _scores(
@@ -289,5 +206,183 @@ def _phrase_frequency(
     return out
 
 
+class MemoryBm25:
+    """A private in-memory FTS5 index of ``(title, abstract)`` texts with the store's
+    tokenizer, ranked by FTS5's bm25 at the store's title and abstract weights: keyword
+    search over a fixed collection (an evaluation's), document frequencies its own."""
+
+    def __init__(self, texts: Iterable[tuple[str, str]]) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        _create_fts(self.conn, "docs", ("title", "abstract"))
+        self.conn.executemany(
+            "INSERT INTO docs(rowid, title, abstract) VALUES (?, ?, ?)",
+            [(i, title, abstract) for i, (title, abstract) in enumerate(texts)],
+        )
+
+    def any_of(self, terms: Sequence[str]) -> list[tuple[int, float]]:
+        """``(position of the text, bm25 score)`` of every text holding any of the FTS5
+        phrases ``terms``; higher scores are better."""
+        title_weight, abstract_weight, _ = BM25_WEIGHTS
+        # every match: a rowid IN (...) constraint makes FTS5 run the query once per listed
+        # row (~25x slower on CSFCube), so callers filter the matches themselves
+        found = self.conn.execute(
+            f"SELECT rowid, bm25(docs, {title_weight}, {abstract_weight}) FROM docs "
+            "WHERE docs MATCH ?",
+            (" OR ".join(terms),),
+        )
+        return [(int(rowid), -float(score)) for rowid, score in found]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class SqliteKeyword(SqliteRepo):
-    """The SQLite KeywordIndex."""
+    """The SQLite KeywordIndex: FTS5's ``papers_fts`` (title, abstract, authors). Holds the
+    index statistics and phrase counts until the store changes (:meth:`SqliteStore.version`)."""
+
+    def __init__(self, db: SqliteStore) -> None:
+        super().__init__(db)
+        self._stats: _Stats | None = None
+        self._stats_lock = threading.Lock()
+
+    def stats(self) -> _Stats:
+        """The index's row count and average length, and the phrase counts found so far,
+        as of the store's current state."""
+        version = self._db.version()
+        with self._stats_lock:
+            cached = self._stats
+            if cached is not None and cached.version == version:
+                return cached
+        row = self.conn.execute(
+            "SELECT block FROM papers_fts_data WHERE id = ?", (_AVERAGES_ROWID,)
+        ).fetchone()
+        numbers = read_varints(bytes(row[0])) if row is not None and row[0] else []
+        rows = numbers[0] if numbers else 0
+        tokens = sum(numbers[1:])
+        stats = _Stats(version, rows, tokens / rows if rows else 0.0)
+        with self._stats_lock:
+            self._stats = stats
+        return stats
+
+    def document_count(self, stats: _Stats, term: str) -> int:
+        """How many papers hold the FTS5 phrase ``term`` (cached in ``stats``)."""
+        key = term.lower()
+        found = stats.df.get(key)
+        if found is None:
+            found = int(
+                self.conn.execute(
+                    "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (term,)
+                ).fetchone()[0]
+            )
+            stats.df[key] = found
+        return found
+
+    def rarest(self, terms: Sequence[str], budget: int) -> list[str]:
+        stats = self.stats()
+        ranked = sorted((self.document_count(stats, t), i, t) for i, t in enumerate(terms))
+        out: list[str] = []
+        total = 0
+        for count, _, term in ranked:
+            if out and total + count > budget:
+                break
+            out.append(term)
+            total += count
+        return out
+
+    def rank(
+        self,
+        terms: Sequence[str],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        any_word: bool = False,
+    ) -> list[tuple[int, float]]:
+        where, params = filter_sql(filters or Filters())
+        if not any_word:
+            ranked = self.rank_all_of(terms, limit, where, params)
+            if ranked is not None:
+                return ranked
+        return self._fts5_bm25(
+            " OR ".join(terms) if any_word else " AND ".join(terms), limit, where, params
+        )
+
+    def _fts5_bm25(
+        self, expression: str, limit: int, where: str, params: Sequence[object]
+    ) -> list[tuple[int, float]]:
+        """FTS5's own bm25 ranking of the match ``expression`` (the slow path)."""
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        if where:
+            sql = (
+                f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
+                "JOIN papers p ON p.id = papers_fts.rowid "
+                f"WHERE papers_fts MATCH ?{where} ORDER BY rank LIMIT ?"
+            )
+        else:  # no filter: the paper rows (long abstracts) need not be read for every match
+            sql = (
+                f"SELECT rowid AS id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
+                "WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?"
+            )
+        rows = self.conn.execute(sql, (expression, *params, limit))
+        return [(int(row["id"]), -float(row["rank"])) for row in rows]
+
+    def rank_all_of(
+        self, terms: Sequence[str], limit: int, where: str, params: Sequence[object]
+    ) -> list[tuple[int, float]] | None:
+        """``(row id, bm25 score)`` of the papers holding every FTS5 phrase in ``terms`` and
+        passing the filter clause ``where`` (on ``papers p``), best first; None when the
+        query matches too many rows to be scored here (leave it to FTS5)."""
+        stats = self.stats()
+        counts = [self.document_count(stats, term) for term in terms]
+        if min(counts) == 0:
+            return []
+        by_rarity = [term for _, term in sorted(zip(counts, terms, strict=True))]
+        rows: list[tuple[int]] = []
+        for size in range(min(3, len(terms)), len(terms) + 1):
+            seed = " AND ".join(dict.fromkeys(by_rarity[:size]))
+            rows = self.conn.execute(
+                "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                (seed, CANDIDATE_CAP + 1),
+            ).fetchall()
+            if len(rows) <= FEW_CANDIDATES:
+                break
+        if len(rows) > CANDIDATE_CAP:
+            return None
+        candidates = [int(r[0]) for r in rows]
+        if not candidates:
+            return []
+        texts = self.conn.execute(
+            "SELECT p.id, p.title, p.abstract, p.authors FROM papers p "
+            f"WHERE p.id IN (SELECT value FROM json_each(?)){where}",
+            ("[" + ",".join(map(str, candidates)) + "]", *params),
+        ).fetchall()
+        scratch = _scratch()
+        scratch.load([tuple(r) for r in texts])
+        matches = scratch.matching(" AND ".join(terms))
+        if not matches:
+            return []
+        scores = _scores(scratch, stats, terms, counts, set(matches))
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:limit]
+
+    def papers_with_author_word(self, word: str) -> list[tuple[int, list[str]]]:
+        rows = self.conn.execute(
+            "SELECT p.id, p.authors FROM papers_fts f JOIN papers p ON p.id = f.rowid "
+            "WHERE papers_fts MATCH ?",
+            (f'authors : "{word}"',),
+        )
+        return [(int(row["id"]), json.loads(row["authors"])) for row in rows]
+
+
+# -- the functions of the module before the store's repositories (kept for tests)
+
+
+def rank_all_of(
+    store: SqliteStore, terms: Sequence[str], limit: int, where: str, params: Sequence[object]
+) -> list[tuple[int, float]] | None:
+    """:meth:`SqliteKeyword.rank_all_of`."""
+    return store.keyword.rank_all_of(terms, limit, where, params)
+
+
+def rarest_within(store: SqliteStore, terms: Sequence[str], budget: int) -> list[str]:
+    """:meth:`SqliteKeyword.rarest`."""
+    return store.keyword.rarest(terms, budget)

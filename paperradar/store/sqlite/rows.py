@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 from typing import Any
 
 import orjson
 
-from paperradar.identifiers import abstract_key
+from paperradar.identifiers import abstract_key, content_hash
 from paperradar.models import Paper, Sighting
 
 #: Columns written from a Paper, in the order of :func:`paper_values`.
@@ -41,11 +40,6 @@ PAPER_COLUMNS = (
     "abstract_key",
     "content_hash",
 )
-
-
-def content_hash(title: str, abstract: str) -> str:
-    """Hash of the text a paper is embedded from: a changed abstract changes it."""
-    return hashlib.sha1(f"{title}\n{abstract}".encode()).hexdigest()
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -20,7 +20,8 @@ from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import load_profile, record_feedback
 from paperradar.web.accounts import owner_of
-from paperradar.web.app import MAX_BODY, create_app
+from paperradar.web.app import create_app
+from paperradar.web.deps import MAX_BODY
 
 XSS = '<script>alert("x")</script> Graph & Molecules'
 DAY = dt.date(2026, 7, 2)

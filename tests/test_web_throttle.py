@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what starlette's TestClient returns
 from webhome import build_home
 
 from paperradar.embedding import FakeEmbedder
-from paperradar.web.app import SESSION_COOKIE, create_app
+from paperradar.web.app import create_app
+from paperradar.web.deps import SESSION_COOKIE
 from paperradar.web.throttle import LoginThrottle
 
 

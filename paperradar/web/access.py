@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import HTTPException
 
 from paperradar.radar.profiles import profile_names
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.accounts import owned_profiles, owner_of
-from paperradar.web.app import Viewer
+from paperradar.web.deps import Viewer
 
 
 def profiles_for(store: Store, viewer: Viewer) -> list[str]:

@@ -1,8 +1,8 @@
 """The web app: FastAPI + Jinja2 + htmx, a thin shell over the library (docs/web.md).
 
-One process holds one store connection (the library's caches -- vector index, keyword
-counts -- are validated per connection), used by one request at a time. Every page calls
-the same library functions as the CLI.
+One process holds one store, shared by the worker threads that serve requests in parallel,
+each on its own connection (web/deps.py). Every page calls the same library functions as the
+CLI.
 
 Security, on every response: a Content-Security-Policy that allows scripts, styles and
 images from this server only (no inline script or style, no eval), ``nosniff``, no framing,
@@ -14,33 +14,27 @@ rendered as HTML.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import secrets
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperradar.embedding import Embedder, default_embedder
+from paperradar.embedding import Embedder
 from paperradar.errors import PaperRadarError
-from paperradar.store import Store
-from paperradar.web.accounts import Session, User, session_for
-from paperradar.web.throttle import LoginThrottle
+from paperradar.web.deps import (
+    MAX_BODY,
+    WebState,
+    render,
+)
+from paperradar.web.routes import register
 
-SESSION_COOKIE = "pr_session"
-LOGIN_COOKIE = "pr_login"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -52,92 +46,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-#: largest accepted request body (uploads of own papers): 5 MB
-MAX_BODY = 5 * 1024 * 1024
-
-
-@dataclass(slots=True)
-class Viewer:
-    """Who is asking: a logged-in user, or the single user of single-user mode."""
-
-    user: User | None
-    csrf: str
-    single_user: bool
-
-    @property
-    def name(self) -> str:
-        return self.user.name if self.user else "local"
-
-
-class WebState:
-    """What the app holds for its whole life."""
-
-    def __init__(self, home: Path, single_user: bool, embedder: Embedder | None) -> None:
-        self.home = home
-        self.single_user = single_user
-        self.store = Store.open(home)
-        self.lock = threading.Lock()  # released by whichever worker thread ends the request
-        self._embedder = embedder
-        self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
-        #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
-        #: button answers its card with the score it had, without ranking the day again
-        self.shown: dict[tuple[str, str], dict[int, Any]] = {}
-        self.logins = LoginThrottle()  # failed logins per account name
-        self.templates = Environment(
-            loader=PackageLoader("paperradar.web", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = default_embedder()
-        return self._embedder
-
-
-def state_of(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
-
-
-def store_of(request: Request) -> Iterator[Store]:
-    """The store, held by this request alone until it has answered."""
-    state = state_of(request)
-    with state.lock:
-        yield state.store
-
-
-def viewer_of(request: Request, store: Annotated[Store, Depends(store_of)]) -> Viewer:
-    """The viewer; an anonymous request gets 401 (the app redirects pages to /login)."""
-    state = state_of(request)
-    if state.single_user:
-        return Viewer(None, state.local_csrf, True)
-    session: Session | None = session_for(store, request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        raise HTTPException(status_code=401, detail="log in first")
-    return Viewer(session.user, session.csrf, False)
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page or fragment from the templates, with the viewer's CSRF token at hand."""
-    state = state_of(request)
-    html = state.templates.get_template(template).render(
-        request=request, single_user=state.single_user, **context
-    )
-    return HTMLResponse(html, status_code=status)
-
-
-def check_csrf(request: Request, viewer: Viewer, form_token: str | None) -> None:
-    """A POST must carry the viewer's token and, if the browser sends an Origin, our own
-    (an opaque ``null`` origin is refused too)."""
-    sent = request.headers.get("x-csrf-token") or form_token or ""
-    if not hmac.compare_digest(sent.encode(), viewer.csrf.encode()):
-        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise HTTPException(status_code=403, detail="cross-origin request refused")
 
 
 class BodyLimit:
@@ -256,8 +164,6 @@ def create_app(
     async def library_error(request: Request, exc: PaperRadarError) -> Response:
         status = 400 if exc.exit_code == 2 else 500
         return render(request, "error.html", status=status, message=str(exc))
-
-    from paperradar.web.routes import register
 
     register(app)
     return app

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from paperradar.web.routes import (
+    auth,
+    digests,
+    papers,
+    profiles,
+    radar,
+    search,
+    topic_map,
+    trending,
+)
+
 
 def register(app: FastAPI) -> None:
-    from paperradar.web.routes import (
-        auth,
-        digests,
-        papers,
-        profiles,
-        radar,
-        search,
-        topic_map,
-        trending,
-    )
-
     for module in (auth, radar, search, papers, trending, profiles, digests, topic_map):
         app.include_router(module.router)

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.accounts import SESSION_DAYS, authenticate, end_session, start_session
-from paperradar.web.app import (
+from paperradar.web.deps import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     Viewer,

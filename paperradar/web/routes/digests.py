@@ -17,9 +17,9 @@ from paperradar.digest.render import why_lines
 from paperradar.digest.subscriptions import DEFAULT_AT, get_subscription, set_subscription
 from paperradar.errors import InputError
 from paperradar.models import Neighbour, Why
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
-from paperradar.web.app import Viewer, check_csrf, render, store_of, viewer_of
+from paperradar.web.deps import Viewer, check_csrf, render, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href
 
 router = APIRouter()
@@ -87,42 +87,38 @@ def _page(
 @router.get("/digests/{digest_id}")
 def digest_page(request: Request, digest_id: int, store: StoreDep, viewer: ViewerDep) -> Response:
     """One recorded digest: its papers in order, each with the explanation shown then."""
-    rows = store.query(
-        "SELECT d.id, d.created, d.window_start, d.window_end, d.candidates, p.name "
-        "FROM digests d JOIN profiles p ON p.id = d.profile_id WHERE d.id = ?",
-        (digest_id,),
-    )
+    found = store.radar.digest(digest_id)
     try:
-        if not rows:
+        if found is None:
             raise HTTPException(status_code=404)
-        require_profile(store, viewer, str(rows[0]["name"]))
+        require_profile(store, viewer, found.profile)
     except HTTPException:
         raise HTTPException(status_code=404, detail=f"no digest {digest_id}") from None
-    digest = dict(rows[0])
+    digest = {
+        "id": found.id,
+        "created": found.created,
+        "window_start": found.window_start,
+        "window_end": found.window_end,
+        "candidates": found.candidates,
+        "name": found.profile,
+    }
     items = _items(store, digest_id)
     return render(request, "digest_view.html", viewer=viewer, digest=digest, items=items)
 
 
 def _items(store: Store, digest_id: int) -> list[dict[str, Any]]:
-    rows = store.query(
-        "SELECT i.rank, i.score, i.why, p.pid, p.title, p.abstract, p.authors, p.categories "
-        "FROM digest_items i JOIN papers p ON p.id = i.paper_id WHERE i.digest_id = ? "
-        "ORDER BY i.rank",
-        (digest_id,),
-    )
     out = []
-    for row in rows:
-        why, parts = _explanation(str(row["why"]))
-        abstract = str(row["abstract"] or "")
+    for item in store.radar.shown(digest_id):
+        why, parts = _explanation(item.why)
         out.append(
             {
-                "rank": int(row["rank"]),
-                "pid": str(row["pid"]),
-                "href": paper_href(str(row["pid"])),
-                "title": row["title"] or abstract[:100] or str(row["pid"]),
-                "authors": json.loads(row["authors"] or "[]"),
-                "categories": json.loads(row["categories"] or "[]"),
-                "score": float(row["score"]),
+                "rank": item.rank,
+                "pid": item.pid,
+                "href": paper_href(item.pid),
+                "title": item.title or item.abstract[:100] or item.pid,
+                "authors": item.authors,
+                "categories": item.categories,
+                "score": item.score,
                 "why": why,
                 "parts": parts,
             }

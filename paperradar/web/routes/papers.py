@@ -20,9 +20,9 @@ from paperradar.radar.profiles import load_profile
 from paperradar.radar.ranking import rank
 from paperradar.search import Hit
 from paperradar.search.semantic import similar
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.access import profiles_for
-from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of
+from paperradar.web.deps import Viewer, render, state_of, store_of, viewer_of
 
 router = APIRouter()
 
@@ -82,7 +82,7 @@ def resolve_or_404(store: Store, ref: str) -> int:
     if len(ref) > MAX_REF:
         raise HTTPException(status_code=404, detail="no such paper: the id is too long")
     try:
-        return store.resolve(ref)
+        return store.papers.resolve(ref)
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
@@ -136,7 +136,7 @@ def similar_page(
     limit: str | None = None,
 ) -> Response:
     row_id = resolve_or_404(store, ref)
-    paper = store.load([row_id])[0]
+    paper = store.papers.load([row_id])[0]
     hits, problem = _similar(
         store, state_of(request).embedder, paper.id or ref, _limit(limit, 20, 100)
     )
@@ -160,7 +160,7 @@ def paper_page(
     ref: str,
 ) -> Response:
     row_id = resolve_or_404(store, ref)
-    paper = store.load([row_id], with_sightings=True)[0]
+    paper = store.papers.load([row_id], with_sightings=True)[0]
     embedder = state_of(request).embedder
     hits, problem = _similar(store, embedder, paper.id or ref, SIMILAR_ON_PAGE)
     matches = [

@@ -34,10 +34,10 @@ from paperradar.radar.profiles import (
 )
 from paperradar.readers import FORMAT_NAMES
 from paperradar.search import keyword_search
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
 from paperradar.web.accounts import grant_profile
-from paperradar.web.app import MAX_BODY, Viewer, check_csrf, render, store_of, viewer_of
+from paperradar.web.deps import MAX_BODY, Viewer, check_csrf, render, store_of, viewer_of
 
 router = APIRouter()
 
@@ -128,7 +128,7 @@ def create(
         )
     try:
         with store.transaction():
-            if store.query("SELECT 1 FROM profiles WHERE name = ?", (name,)):
+            if store.radar.profile_id(name) is not None:
                 # the same words whoever holds it: owners are not revealed
                 raise UsageError(f"the name {name!r} is taken: choose another")
             create_profile(store, name)
@@ -173,12 +173,12 @@ def _context(store: Store, viewer: Viewer, name: str) -> dict[str, Any]:
             "title": _label(p.title, p.abstract),
             "authors": p.authors,
         }
-        for p in store.load(profile.papers)
+        for p in store.papers.load(profile.papers)
     ]
     touched = list({f.paper_id for f in profile.feedback})
     known = {
         row_id: (p.id or "", _label(p.title, p.abstract))
-        for row_id, p in zip(touched, store.load(touched), strict=False)
+        for row_id, p in zip(touched, store.papers.load(touched), strict=False)
         if p.id
     }
     history = [

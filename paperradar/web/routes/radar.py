@@ -20,9 +20,9 @@ from paperradar.digest import DigestOptions, make_digest
 from paperradar.models import FEEDBACK_ACTIONS, Digest, Paper, Profile, Ranked
 from paperradar.radar.profiles import load_profile, record_feedback
 from paperradar.search import parse_since
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
-from paperradar.web.app import Viewer, check_csrf, render, state_of, store_of, viewer_of
+from paperradar.web.deps import Viewer, check_csrf, render, state_of, store_of, viewer_of
 from paperradar.web.routes.papers import match_paper, resolve_or_404
 
 router = APIRouter()
@@ -70,10 +70,7 @@ def card_for(
 
 def newest_listing(store: Store) -> dt.date | None:
     """The newest listing date a source printed in full (as ``digest --day latest``)."""
-    row = store.query(
-        "SELECT max(listed) AS d FROM papers WHERE listed IS NOT NULL AND listed_year_inferred = 0"
-    )[0]
-    return dt.date.fromisoformat(row["d"]) if row["d"] else None
+    return store.papers.newest_listing()
 
 
 def _radar_url(profile: str, day: str | None) -> str:
@@ -159,7 +156,7 @@ def feedback(
     htmx = bool(request.headers.get("hx-request"))
     entry: Ranked | None = None
     note: str | None = None
-    target = store.load([row_id])[0]
+    target = store.papers.load([row_id])[0]
     if htmx:  # keep the card's score: the paper was ranked before this action, or is after
         entry = state_of(request).shown.get((name, day), {}).get(row_id)
         before = load_profile(store, name)

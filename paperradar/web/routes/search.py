@@ -16,8 +16,8 @@ from paperradar.errors import PaperRadarError, UsageError
 from paperradar.search import Filters, Hit, parse_since
 from paperradar.search.semantic import MODES, has_vectors
 from paperradar.search.semantic import search as run_search
-from paperradar.store import Store
-from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of
+from paperradar.store.api import Store
+from paperradar.web.deps import Viewer, render, state_of, store_of, viewer_of
 
 router = APIRouter()
 

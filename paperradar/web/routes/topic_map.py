@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from paperradar.radar.topic_map import KINDS, MapPoint, TopicMap, topic_map
-from paperradar.store import Store
+from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
-from paperradar.web.app import Viewer, render, state_of, store_of, viewer_of
+from paperradar.web.deps import Viewer, render, state_of, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href
 
 router = APIRouter()

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from paperradar.errors import PaperRadarError, UsageError
 from paperradar.radar.trending import Trend, trending
 from paperradar.search import parse_since
-from paperradar.store import Store
-from paperradar.web.app import Viewer, render, store_of, viewer_of
+from paperradar.store.api import Store
+from paperradar.web.deps import Viewer, render, store_of, viewer_of
 
 router = APIRouter()
 
@@ -23,8 +23,7 @@ MAX_FIELD = 100
 
 def newest_sighting(store: Store) -> dt.date | None:
     """The newest day any source listed a paper (for "nothing trending" hints)."""
-    row = store.query("SELECT max(seen_on) AS d FROM sightings")[0]
-    return dt.date.fromisoformat(row["d"]) if row["d"] else None
+    return store.papers.newest_sighting()
 
 
 @router.get("/trending")

@@ -1,0 +1,115 @@
+"""What a request depends on: the app's state, the store, the viewer, templates, CSRF.
+
+The routes declare these as FastAPI dependencies. The store is one object for the app's
+life, shared by the worker threads that serve requests; each thread has its own connection
+to it (SQLite; a server backend hands out pooled ones), so requests run in parallel and no
+request waits for another's. The caches behind search and ranking belong to the store and
+are checked against its version, so every thread sees what any other committed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from paperradar.config import load_config
+from paperradar.embedding import Embedder, default_embedder
+from paperradar.store import open_store
+from paperradar.store.api import Store
+from paperradar.web.accounts import Session, User, session_for
+from paperradar.web.throttle import LoginThrottle
+
+SESSION_COOKIE = "pr_session"
+LOGIN_COOKIE = "pr_login"
+#: largest accepted request body (uploads of own papers): 5 MB
+MAX_BODY = 5 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Viewer:
+    """Who is asking: a logged-in user, or the single user of single-user mode."""
+
+    user: User | None
+    csrf: str
+    single_user: bool
+
+    @property
+    def name(self) -> str:
+        return self.user.name if self.user else "local"
+
+
+class WebState:
+    """What the app holds for its whole life."""
+
+    def __init__(self, home: Path, single_user: bool, embedder: Embedder | None) -> None:
+        self.home = home
+        self.single_user = single_user
+        self.store = open_store(home)  # shared by the worker threads, a connection each
+        self._embedder = embedder
+        self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
+        #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
+        #: button answers its card with the score it had, without ranking the day again
+        self.shown: dict[tuple[str, str], dict[int, Any]] = {}
+        self.logins = LoginThrottle()  # failed logins per account name
+        self.templates = Environment(
+            loader=PackageLoader("paperradar.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder(load_config(self.home))
+        return self._embedder
+
+
+def state_of(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def store_of(request: Request) -> Iterator[Store]:
+    """The store for this request: the app's store, on this worker thread's connection."""
+    yield state_of(request).store
+
+
+def viewer_of(request: Request, store: Annotated[Store, Depends(store_of)]) -> Viewer:
+    """The viewer; an anonymous request gets 401 (the app redirects pages to /login)."""
+    state = state_of(request)
+    if state.single_user:
+        return Viewer(None, state.local_csrf, True)
+    session: Session | None = session_for(store, request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise HTTPException(status_code=401, detail="log in first")
+    return Viewer(session.user, session.csrf, False)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page or fragment from the templates, with the viewer's CSRF token at hand."""
+    state = state_of(request)
+    html = state.templates.get_template(template).render(
+        request=request, single_user=state.single_user, **context
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def check_csrf(request: Request, viewer: Viewer, form_token: str | None) -> None:
+    """A POST must carry the viewer's token and, if the browser sends an Origin, our own
+    (an opaque ``null`` origin is refused too)."""
+    sent = request.headers.get("x-csrf-token") or form_token or ""
+    if not hmac.compare_digest(sent.encode(), viewer.csrf.encode()):
+        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise HTTPException(status_code=403, detail="cross-origin request refused")

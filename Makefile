@@ -47,13 +47,16 @@ lint: install
 	$(BIN)/ruff check paperradar tests benchmarks
 	$(BIN)/ruff format --check paperradar tests benchmarks
 
+# paperradar and tests (the files listed in pyproject.toml's [tool.mypy])
 types: install
-	$(BIN)/mypy paperradar
+	$(BIN)/mypy
 
 check: lint types
 
+# in parallel (pytest-xdist), then alone the tests marked serial (kills, timings, locks)
 unit: install browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto -m "not serial"
+	$(BIN)/pytest -q -m serial
 
 test: check unit
 

@@ -1,20 +1,31 @@
-"""Shared fixtures: a temporary home and a runner for the real ``paperradar`` command.
+"""Shared fixtures: a temporary home and runners for the ``paperradar`` command.
 
-The command runs as a subprocess (``python -m paperradar --home HOME ...``) from the
-repository root, so the tests see exactly what a user sees: exit code, stdout and stderr.
+:func:`run_cli` runs the command in this process (click's CliRunner), as a pipe sees it: no
+inherited home, no terminal width, stdout and stderr apart, the exit code, and an unexpected
+exception's traceback on stderr (exit code 1), as a real process prints it.
+:func:`run_cli_process` and :func:`popen_cli` run the real thing as a subprocess
+(``python -m paperradar --home HOME ...`` from the repository root), for what only a process
+shows: signals, kills, start-up imports, the interpreter's own exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 import pytest
+from click.testing import CliRunner
+
+from paperradar.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -34,16 +45,48 @@ class CliResult(NamedTuple):
     stderr: str
 
 
+#: No inherited home, and no terminal width: output is what a pipe gets.
+_DROPPED = ("PAPERRADAR_HOME", "COLUMNS", "LINES")
+
+
 def _environment() -> dict[str, str]:
-    # No inherited home, and no terminal width: output is what a pipe gets.
-    drop = {"PAPERRADAR_HOME", "COLUMNS", "LINES"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
     env["PYTHONUTF8"] = "1"
     return env
 
 
-def run_cli(home: Path, *args: str | Path, timeout: float = 120.0) -> CliResult:
-    """Run ``python -m paperradar --home HOME ARGS...``; return (code, stdout, stderr)."""
+@contextlib.contextmanager
+def _as_a_process_would() -> Iterator[None]:
+    """Keep what a command may change in the process: the signal handlers (``watch`` sets
+    them) and the working directory (the repository root, as for the subprocess)."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.chdir(REPO):
+            yield
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def run_cli(home: Path, *args: str | Path, input: str | None = None) -> CliResult:
+    """Run ``paperradar --home HOME ARGS...`` in this process; return (code, stdout, stderr).
+
+    An exception that escapes the command is printed on stderr with its traceback, exit code
+    1, as Python does in a process (tests look for ``Traceback`` there).
+    """
+    runner = CliRunner()
+    argv = ["--home", str(home), *map(str, args)]
+    env: dict[str, str | None] = dict.fromkeys(_DROPPED)
+    with _as_a_process_would():
+        result = runner.invoke(main, argv, input=input, env=env, prog_name="paperradar")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return CliResult(result.exit_code, result.stdout, stderr)
+
+
+def run_cli_process(home: Path, *args: str | Path, timeout: float = 120.0) -> CliResult:
+    """Run ``python -m paperradar --home HOME ARGS...`` as a subprocess."""
     proc = subprocess.run(
         [sys.executable, "-m", "paperradar", "--home", str(home), *map(str, args)],
         capture_output=True,
@@ -82,12 +125,18 @@ def assert_ok(result: CliResult) -> CliResult:
 
 
 class Cli:
-    """The command bound to one home directory, with helpers for the common checks."""
+    """The command bound to one home directory, with helpers for the common checks.
 
-    def __init__(self, home: Path) -> None:
+    Run in this process, or as a subprocess with ``process=True``.
+    """
+
+    def __init__(self, home: Path, process: bool = False) -> None:
         self.home = home
+        self.process = process
 
     def __call__(self, *args: str | Path) -> CliResult:
+        if self.process:
+            return run_cli_process(self.home, *args)
         return run_cli(self.home, *args)
 
     def ok(self, *args: str | Path) -> CliResult:
@@ -128,20 +177,20 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(home: Path) -> Cli:
-    """The real command, run as a subprocess against the temporary home."""
+    """The command, run in this process against the temporary home."""
     return Cli(home)
+
+
+@pytest.fixture
+def cli_process(home: Path) -> Cli:
+    """The real command, run as a subprocess against the temporary home."""
+    return Cli(home, process=True)
 
 
 @pytest.fixture(scope="session")
 def make_cli() -> type[Cli]:
     """Bind the command to another home (for module-scoped stores)."""
     return Cli
-
-
-@pytest.fixture(scope="session")
-def start_cli() -> Any:
-    """Start the command in the background: ``start_cli(home, *args)`` returns a Popen."""
-    return popen_cli
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-def fts5_bm25(store: Store, terms: list[str], where: str = "", params: tuple = ()) -> list:
+def fts5_bm25(
+    store: Store, terms: list[str], where: str = "", params: tuple[object, ...] = ()
+) -> list[tuple[int, float]]:
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     rows = store.query(
         f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
@@ -38,7 +40,7 @@ def fts5_bm25(store: Store, terms: list[str], where: str = "", params: tuple = (
     return [(int(r["id"]), -float(r["rank"])) for r in rows]
 
 
-def assert_same_ranking(ours: list, theirs: list) -> None:
+def assert_same_ranking(ours: list[tuple[int, float]], theirs: list[tuple[int, float]]) -> None:
     assert [i for i, _ in ours] == [i for i, _ in theirs]
     for (_, a), (_, b) in zip(ours, theirs, strict=True):
         assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)

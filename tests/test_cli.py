@@ -1,4 +1,5 @@
-"""The ``paperradar`` command end to end: ingest, search, show and stats, run as a subprocess.
+"""The ``paperradar`` command end to end: ingest, search, show and stats (run in this process by
+conftest.run_cli, as a pipe sees it; tests/test_cli_process.py runs the real process).
 
 Most search and show checks share one store (module scope): the shipped arXiv slice plus the
 small fixture files in tests/fixtures/cli, whose made-up words (quokkaformer, wombat...) occur

@@ -601,7 +601,7 @@ def test_write_failure_leaves_the_old_file_and_no_temporaries(
     def fail(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render.os, "replace", fail)
+    monkeypatch.setattr("paperradar.digest.render.os.replace", fail)
     with pytest.raises(PaperRadarError, match=r"cannot write .*No space left"):
         write_outputs(_digest(), html_path=html_path)
     assert html_path.read_text(encoding="utf-8") == "old page"

@@ -148,7 +148,7 @@ def test_zotero_weights_are_one_over_one_plus_log10_rank_normalised() -> None:
 def test_zotero_weighs_the_newest_library_item_most() -> None:
     # items 3, 4, 5 are copies of the library items 0, 1, 2: each candidate's score is the
     # weight of its original in the library
-    rows = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    rows: list[list[float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     items = basis_items(rows + rows)
     added = [dt.date(2024, 5, 1), dt.date(2023, 1, 1), dt.date(2025, 2, 1)]
     profile = Profile([0, 1, 2], added=added)

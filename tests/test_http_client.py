@@ -169,6 +169,7 @@ def test_408_is_retried(http_server: LocalServer, polite: Any) -> None:
     assert len(http_server.requests("/slow")) == 2
 
 
+@pytest.mark.serial  # a 0.3 s timeout against a 0.6 s reply: no load beside it
 def test_a_slow_reply_times_out_and_is_retried(http_server: LocalServer, polite: Any) -> None:
     http_server.route("/slow", [Reply(200, "late", delay=0.6)])
 
@@ -182,6 +183,7 @@ def test_a_slow_reply_times_out_and_is_retried(http_server: LocalServer, polite:
     )
 
 
+@pytest.mark.serial
 def test_a_timeout_then_a_reply(http_server: LocalServer, polite: Any) -> None:
     http_server.route("/slow", [Reply(200, "late", delay=0.6), Reply(200, "prompt")])
 

@@ -1,4 +1,7 @@
-"""A real SIGKILL in the middle of an ingest leaves a consistent store; re-running completes it."""
+"""A real SIGKILL in the middle of an ingest leaves a consistent store; re-running completes it.
+Ctrl-C (SIGINT) stops it with a message, exit code 130, and nothing of it stored.
+
+Real processes, timed: these tests run alone (marker ``serial``), not beside others."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import popen_cli
 
 #: Copies of the shipped slice (2,518 papers) under other arXiv ids: ~20k records, a few
 #: seconds of ingest on a small machine.
@@ -68,19 +72,11 @@ def check_store(db: Path) -> tuple[int, int]:
         conn.close()
 
 
-@pytest.mark.slow
-def test_sigkill_mid_ingest_leaves_a_consistent_store(
-    cli: Any, start_cli: Any, arxiv_slice: Path, cli_fixtures: Path, tmp_path: Path
-) -> None:
-    big = tmp_path / "big.jsonl"
-    total, last_id = write_big_file(arxiv_slice, big)
-    before = cli.ingest(cli_fixtures / "papers.jsonl")["new"]
-    assert before == 6
-    db = cli.home / "paperradar.db"
-    wal = cli.home / "paperradar.db-wal"
+def signal_mid_ingest(home: Path, big: Path, signum: int) -> tuple[int, str]:
+    """Start ``ingest big``, send ``signum`` inside its transaction; its (exit code, stderr)."""
+    wal = home / "paperradar.db-wal"
     assert not wal.exists(), "the store was closed cleanly"
-
-    proc = start_cli(cli.home, "ingest", "--quiet", big)
+    proc = popen_cli(home, "ingest", "--quiet", big)
     try:
         deadline = time.monotonic() + 30
         while not wal.exists():  # the process has opened the store
@@ -88,15 +84,29 @@ def test_sigkill_mid_ingest_leaves_a_consistent_store(
             assert time.monotonic() < deadline, "the ingest never opened the store"
             time.sleep(0.01)
         time.sleep(KILL_AFTER_OPEN)
-        assert proc.poll() is None, "the ingest finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.poll() is None, "the ingest finished before it could be stopped"
+        os.kill(proc.pid, signum)
+        _, stderr = proc.communicate(timeout=30)
     finally:
-        proc.wait(timeout=30)
-        if proc.stdout:
-            proc.stdout.close()
-        if proc.stderr:
-            proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, stderr.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.serial
+def test_sigkill_mid_ingest_leaves_a_consistent_store(
+    cli: Any, arxiv_slice: Path, cli_fixtures: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.jsonl"
+    total, last_id = write_big_file(arxiv_slice, big)
+    before = cli.ingest(cli_fixtures / "papers.jsonl")["new"]
+    assert before == 6
+    db = cli.home / "paperradar.db"
+
+    code, _ = signal_mid_ingest(cli.home, big, signal.SIGKILL)
+    assert code == -signal.SIGKILL
 
     papers, distinct = check_store(db)
     assert papers in (before, before + total), f"{papers} papers: a half-written ingest"
@@ -113,3 +123,20 @@ def test_sigkill_mid_ingest_leaves_a_consistent_store(
     assert f"arxiv:{2501 + VARIANTS - 1}.18371" in cli.search_ids(
         "skew polynomial division algebras variant 7"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.serial
+def test_ctrl_c_mid_ingest_stores_nothing_and_exits_130(
+    cli: Any, arxiv_slice: Path, cli_fixtures: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.jsonl"
+    write_big_file(arxiv_slice, big)
+    before = cli.ingest(cli_fixtures / "papers.jsonl")["new"]
+
+    code, stderr = signal_mid_ingest(cli.home, big, signal.SIGINT)
+    assert code == 130
+    assert stderr == (
+        "interrupted: what was not finished is not stored (embed keeps finished chunks)\n"
+    )
+    assert check_store(cli.home / "paperradar.db") == (before, before)

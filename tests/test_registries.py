@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_a_reranker_that_drops_items_is_refused(monkeypatch: pytest.MonkeyPatch)
     class Dropper:
         name = "dropper"
 
-        def rerank(self, query: RerankQuery, candidates: list[str]) -> list[int]:
+        def rerank(self, query: RerankQuery, candidates: Sequence[str]) -> list[int]:
             return [0]
 
     with pytest.raises(ConfigError, match="not return a permutation"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,8 @@ SEED_FILES = sorted(SEEDS.glob("00*.txt"))
 TODAY = dt.date(2026, 11, 22)
 
 
-def read_all(name: str) -> list:
+def read_all(name: str) -> list[Any]:
+    """Every record of a seed file (Paper or BadRecord: the tests know which)."""
     path = SEEDS / name
     opened = read_path(path, ctx=ReadContext(origin=str(path), reference_date=TODAY))
     return list(opened.records)

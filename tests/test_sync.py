@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CliResult, popen_cli, run_cli
@@ -85,7 +86,7 @@ limit = 2
     )
 
 
-def sync_json(home: Path, *args: str) -> tuple[CliResult, dict]:
+def sync_json(home: Path, *args: str) -> tuple[CliResult, dict[str, Any]]:
     result = run_cli(home, "sync", "--json", *args)
     return result, json.loads(result.stdout) if result.stdout.strip() else {}
 
@@ -156,6 +157,7 @@ def test_a_failing_source_is_reported_and_the_others_still_run(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_killed_harvest_resumes_without_repeating_a_completed_request(
     home: Path, http_server: LocalServer
 ) -> None:

@@ -30,7 +30,8 @@ def clustered(n: int, dim: int, seed: int, centers: int = 64, latent: int = 16) 
     means = rng.standard_normal((centers, latent)).astype(np.float32) * 2
     z = means[rng.integers(0, centers, n)] + rng.standard_normal((n, latent)).astype(np.float32)
     x = z @ basis + rng.standard_normal((n, dim)).astype(np.float32) * 0.5
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    unit: Matrix = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    return unit
 
 
 def naive(
@@ -87,7 +88,8 @@ def graph_only(hnsw: HnswIndex) -> HnswIndex:
 def index(
     request: pytest.FixtureRequest, exact: ExactIndex, hnsw: HnswIndex, graph_only: HnswIndex
 ) -> VectorIndex:
-    return {"exact": exact, "hnsw": hnsw, "graph_only": graph_only}[request.param]
+    indexes: dict[str, VectorIndex] = {"exact": exact, "hnsw": hnsw, "graph_only": graph_only}
+    return indexes[request.param]
 
 
 # --------------------------------------------------------------------------- exact

@@ -161,6 +161,7 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
     assert calls == [MON, tuesday, tuesday]
 
 
+@pytest.mark.serial
 def test_one_watch_per_store(store: Store) -> None:
     with (
         watch_lock(store),
@@ -191,6 +192,7 @@ def wait_for(condition: object, timeout: float = 90.0) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_watch_runs_its_slot_emails_the_digest_and_never_runs_it_twice(
     home: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

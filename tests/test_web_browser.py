@@ -43,7 +43,7 @@ from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import add_files, create_profile
 from paperradar.web.accounts import add_user, grant_profile
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 CHROMIUM = Path(os.environ.get("PAPERRADAR_CHROMIUM", "/usr/bin/chromium"))
 #: how this machine's Chromium runs headless (no sandbox as root, no calls home)
@@ -102,6 +102,7 @@ XSS_MAP_PAPER = {
 def require_browser() -> Any:
     """The Playwright sync API, or a failure that says how to install what is missing."""
     problems = []
+    sync_playwright: Any = None
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
@@ -109,7 +110,6 @@ def require_browser() -> Any:
             f"the Python package playwright is not installed ({exc}): "
             "`make test` installs it, or `pip install -e '.[dev]'`"
         )
-        sync_playwright = None
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         problems.append(
             f"{CHROMIUM} is missing: `make test` installs it, or `apt-get install chromium`"

@@ -1,32 +1,35 @@
-"""The ``eval`` commands: paperradar on public benchmarks (csfcube, citeulike, authors).
+"""The ``eval`` commands: paperradar on public benchmarks (csfcube, citeulike, authors, tune).
 
-Registered on the ``paperradar`` group by cli.py; as thin as the rest of the CLI: each command
-calls its dataset module's ``run`` (paperradar.eval.*) and prints the report with
+Added to the ``paperradar`` group by paperradar.cli; as thin as the rest of the CLI: each
+command calls its dataset module's ``run`` (paperradar.eval.*) and prints the report with
 paperradar.eval.table. Vectors are cached in the home's store, so a re-run embeds nothing.
+``eval tune`` chooses the ranking's defaults on part of every benchmark given and reports them
+on the rest (paperradar.eval.tuning.run).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from paperradar.cli import _emit_json, err, handle_errors, main
-from paperradar.config import resolve_home
-from paperradar.embedding import default_embedder
+from paperradar.cli.common import (
+    CommandSet,
+    StageProgress,
+    emit_json,
+    handle_errors,
+    home_store,
+    stage_progress,
+)
 from paperradar.errors import UsageError
-from paperradar.store import Store
 
 if TYPE_CHECKING:
     from paperradar.eval import EvalReport
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: progress(stage, done, total), as paperradar.eval.csfcube.run calls it
-Progress = Callable[[str, int, int], None]
 #: paperradar.eval.replay.LIKE_TOP, for --like-top's help only (importing the eval modules
 #: would slow every command's start-up; a test keeps the two equal)
 LIKE_TOP = 20
@@ -59,39 +62,7 @@ def _methods(values: tuple[str, ...]) -> list[str] | None:
     return names or None
 
 
-@contextmanager
-def _home_store(ctx: click.Context, home: Path | None) -> Iterator[Store]:
-    with Store.open(resolve_home(home or ctx.obj["home"])) as store:
-        yield store
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Progress | None]:
-    """A progress bar on the terminal's stderr, or None (quiet, --json, or a pipe)."""
-    if quiet or not err.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-    from rich.progress import Progress as Bar
-
-    with Bar(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
-
-
-def _per_user(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+def _per_user(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
     """A ``progress(done, total)`` callback drawing on the bar as ``stage``."""
     if progress is None:
         return None
@@ -106,7 +77,7 @@ def _print(report: EvalReport, as_json: bool) -> None:
     from paperradar.eval.table import format_report, report_to_json
 
     if as_json:
-        _emit_json(report_to_json(report))
+        emit_json(report_to_json(report))
     else:
         click.echo(format_report(report), nl=False)
 
@@ -115,7 +86,10 @@ def _data_option(help_text: str) -> Callable[[F], F]:
     return click.option("--data", required=True, type=click.Path(path_type=Path), help=help_text)
 
 
-@main.group("eval")
+commands = CommandSet()
+
+
+@commands.group("eval")
 def eval_group() -> None:
     """Evaluate paperradar on public benchmarks (datasets you downloaded)."""
 
@@ -136,9 +110,10 @@ def eval_csfcube(
     """CSFCube faceted query-by-example: NDCG%20 and more on its two-fold test protocol,
     beside the published SPECTER figures. Methods: paperradar, bm25, hybrid (each also
     -facet: the query's facet sentences only) and specter (the dataset's rankings)."""
+    from paperradar.embedding import default_embedder
     from paperradar.eval import csfcube
 
-    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+    with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = csfcube.run(
             data,
             embedder=default_embedder(),
@@ -175,9 +150,10 @@ def eval_citeulike(
     home: Path | None,
 ) -> None:
     """CiteULike libraries: recall@M of held-out papers for sampled users."""
+    from paperradar.embedding import default_embedder
     from paperradar.eval import citeulike
 
-    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+    with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = citeulike.run(
             data,
             embedder=default_embedder(),
@@ -237,11 +213,12 @@ def eval_authors(
     home: Path | None,
 ) -> None:
     """Authors as users: rank their later papers from their earlier ones."""
+    from paperradar.embedding import default_embedder
     from paperradar.eval import authors
     from paperradar.eval.replay import LIKE_TOP as DEFAULT_LIKE_TOP
 
     caps = _method_users(method_users)
-    with _home_store(ctx, home) as store, _progress(quiet or as_json) as progress:
+    with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = authors.run(
             data,
             embedder=default_embedder(),
@@ -282,5 +259,88 @@ def _method_users(values: tuple[str, ...]) -> dict[str, int]:
     return caps
 
 
-# `eval tune` lives in its own module, which registers it on eval_group when imported
-from paperradar.cli import tune  # noqa: E402, F401
+@eval_group.command("tune")
+@click.option(
+    "--csfcube",
+    type=click.Path(path_type=Path),
+    help="The CSFCube release folder.",
+)
+@click.option(
+    "--citeulike",
+    type=click.Path(path_type=Path),
+    help="The CiteULike-a folder (its dense split is used).",
+)
+@click.option(
+    "--authors",
+    type=click.Path(path_type=Path),
+    help="The arxiv-cs-daily JSON Lines file (author replay).",
+)
+@click.option("--citeulike-users", default=500, show_default=True, help="CiteULike users drawn.")
+@click.option("--authors-users", default=300, show_default=True, help="Authors drawn.")
+@click.option(
+    "--cutoff",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The author replay's cut-off day (default: 70% of its listing days).",
+)
+@click.option("--seed", default=0, show_default=True, help="The draws' seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache vectors in this paperradar home (default: the global --home).",
+)
+@click.pass_context
+@handle_errors
+def eval_tune(
+    ctx: click.Context,
+    csfcube: Path | None,
+    citeulike: Path | None,
+    authors: Path | None,
+    citeulike_users: int,
+    authors_users: int,
+    cutoff: dt.datetime | None,
+    seed: int,
+    as_json: bool,
+    quiet: bool,
+    home: Path | None,
+) -> None:
+    """Choose the ranking's defaults on TUNE units of every benchmark given (two at least),
+    and report them on the held-out REPORT units (docs/evaluation.md, "Tuning")."""
+    from paperradar.embedding import default_embedder
+    from paperradar.eval.tuning import sets as tuning_sets
+    from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
+
+    given = [d for d in (csfcube, citeulike, authors) if d is not None]
+    if len(given) < 2:
+        raise UsageError(
+            "give at least two of --csfcube, --citeulike and --authors: no default is tuned "
+            "on a single benchmark"
+        )
+    embedder = default_embedder()
+    benchmarks = []
+    with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
+        if csfcube is not None:
+            benchmarks.append(tuning_sets.csfcube_benchmark(csfcube, embedder, store))
+        if citeulike is not None:
+            benchmarks.append(
+                tuning_sets.citeulike_benchmark(
+                    citeulike, embedder, store, users=citeulike_users, seed=seed
+                )
+            )
+        if authors is not None:
+            benchmarks.append(
+                tuning_sets.authors_benchmark(
+                    authors,
+                    embedder,
+                    store,
+                    users=authors_users,
+                    seed=seed,
+                    cutoff=cutoff.date() if cutoff else None,
+                )
+            )
+        report = run(benchmarks, progress=progress)
+    if as_json:
+        emit_json(tuning_to_json(report))
+    else:
+        click.echo(format_tuning(report), nl=False)

@@ -1,6 +1,6 @@
 """The radar's commands: profiles, feedback, follows and mutes, digests, trending, affinity.
 
-Registered on the ``paperradar`` group by cli.py; as thin as the rest of the CLI.
+Added to the ``paperradar`` group by paperradar.cli; as thin as the rest of the CLI.
 """
 
 from __future__ import annotations
@@ -13,47 +13,29 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from paperradar.cli import (
-    _date_of,
-    _emit_json,
-    _escape,
-    _store,
-    err,
-    handle_errors,
-    main,
-    out,
-)
+from paperradar.cli.common import CommandSet, err, handle_errors, out
+from paperradar.cli.common import date_of as _date_of
+from paperradar.cli.common import emit_json as _emit_json
+from paperradar.cli.common import escape as _escape
+from paperradar.cli.common import home_store as _store
 from paperradar.codec import paper_to_dict
 from paperradar.config import resolve_home
-from paperradar.digest import DigestOptions, make_digest
-from paperradar.embedding import default_embedder
 from paperradar.errors import PaperRadarError, UsageError
-from paperradar.models import Digest
+from paperradar.readers import FORMAT_NAMES
 
 if TYPE_CHECKING:
     from paperradar.digest.mail import SmtpSettings
-from paperradar.radar.profiles import (
-    add_author,
-    add_files,
-    add_ids,
-    add_rule,
-    create_profile,
-    load_profile,
-    profile_names,
-    record_feedback,
-    remove_papers,
-    remove_profile,
-    remove_rule,
-)
-from paperradar.readers import FORMAT_NAMES
-from paperradar.search import parse_since
-from paperradar.store import Store
+    from paperradar.models import Digest
+    from paperradar.store import Store
 
+commands = CommandSet()
 PROFILE_HELP = "The profile (may be left out when there is only one)."
 
 
 def _profile(store: Store, given: str | None) -> str:
     """The named profile, or the only one there is."""
+    from paperradar.radar.profiles import profile_names
+
     if given:
         return given
     names = profile_names(store)
@@ -67,7 +49,7 @@ def _profile(store: Store, given: str | None) -> str:
 # --------------------------------------------------------------------------- profile
 
 
-@main.group()
+@commands.group()
 def profile() -> None:
     """Create and fill researcher profiles (own papers, rules, feedback)."""
 
@@ -78,6 +60,8 @@ def profile() -> None:
 @handle_errors
 def profile_create(ctx: click.Context, name: str) -> None:
     """Create an empty profile called NAME."""
+    from paperradar.radar.profiles import create_profile
+
     with _store(ctx) as store:
         create_profile(store, name)
     out.print(f"created profile {name}; add papers with `paperradar profile add {name} FILE`")
@@ -89,6 +73,8 @@ def profile_create(ctx: click.Context, name: str) -> None:
 @handle_errors
 def profile_list(ctx: click.Context, as_json: bool) -> None:
     """List the profiles with their number of papers, rules and feedback actions."""
+    from paperradar.radar.profiles import load_profile, profile_names
+
     with _store(ctx) as store:
         profiles = [load_profile(store, name) for name in profile_names(store)]
     rows = [
@@ -124,18 +110,14 @@ def profile_list(ctx: click.Context, as_json: bool) -> None:
 @handle_errors
 def profile_show(ctx: click.Context, name: str | None, as_json: bool) -> None:
     """Show a profile: its papers, follow and mute rules, and feedback history."""
+    from paperradar.radar.profiles import load_profile
+
     with _store(ctx) as store:
         prof = load_profile(store, _profile(store, name))
         papers = store.load(prof.papers)
         touched = sorted({f.paper_id for f in prof.feedback})
         titles = {i: p for i, p in zip(touched, store.load(touched), strict=False)}
-        by_row = {
-            int(r["id"]): r["pid"]
-            for r in store.query(
-                "SELECT id, pid FROM papers WHERE id IN (SELECT value FROM json_each(?))",
-                ("[" + ",".join(map(str, touched)) + "]",),
-            )
-        }
+        by_row = store.papers.pids(touched)
     if as_json:
         _emit_json(
             {
@@ -190,6 +172,8 @@ def profile_add(
 ) -> None:
     """Add own papers to profile NAME: from FILES (any readable format; ingested into the
     store first), from stored ids (--id), or by author name (--author)."""
+    from paperradar.radar.profiles import add_author, add_files, add_ids, load_profile
+
     if not (files or ids or author):
         raise UsageError("give FILES, --id ID or --author NAME")
     added = already = 0
@@ -219,6 +203,8 @@ def profile_add(
 @handle_errors
 def profile_drop(ctx: click.Context, name: str, ids: tuple[str, ...]) -> None:
     """Remove papers (by id) from profile NAME's own papers; they stay in the store."""
+    from paperradar.radar.profiles import remove_papers
+
     with _store(ctx) as store:
         removed = remove_papers(store, name, list(ids))
     out.print(f"removed {removed} papers from {name}")
@@ -231,6 +217,8 @@ def profile_drop(ctx: click.Context, name: str, ids: tuple[str, ...]) -> None:
 @handle_errors
 def profile_rm(ctx: click.Context, name: str, yes: bool) -> None:
     """Delete profile NAME with its rules, feedback and digests (papers stay in the store)."""
+    from paperradar.radar.profiles import load_profile, remove_profile
+
     with _store(ctx) as store:
         load_profile(store, name)
         if not yes and not click.confirm(f"delete profile {name}?", err=True, default=False):
@@ -243,12 +231,14 @@ def profile_rm(ctx: click.Context, name: str, yes: bool) -> None:
 
 
 def _feedback_command(action: str, help_text: str) -> None:
-    @main.command(action, help=help_text)
+    @commands.command(action, help=help_text)
     @click.argument("ids", nargs=-1, required=True)
     @click.option("--profile", "-p", "name", help=PROFILE_HELP)
     @click.pass_context
     @handle_errors
     def command(ctx: click.Context, ids: tuple[str, ...], name: str | None) -> None:
+        from paperradar.radar.profiles import record_feedback
+
         with _store(ctx) as store:
             name = _profile(store, name)
             rows = record_feedback(store, name, list(ids), action)
@@ -276,7 +266,7 @@ _RULE_HELP = {
 def _rule_command(verb: str, kinds: dict[str, str], remove: bool) -> None:
     options = dict(kinds)
 
-    @main.command(verb, help=_RULE_HELP[verb])
+    @commands.command(verb, help=_RULE_HELP[verb])
     @click.option("--author", multiple=True, help="An author name (repeatable).")
     @click.option("--keyword", multiple=True, help="A keyword or phrase (repeatable).")
     @click.option("--category", multiple=True, help="An arXiv category or archive (repeatable).")
@@ -290,6 +280,8 @@ def _rule_command(verb: str, kinds: dict[str, str], remove: bool) -> None:
         category: tuple[str, ...],
         name: str | None,
     ) -> None:
+        from paperradar.radar.profiles import add_rule, remove_rule
+
         given = {"author": author, "keyword": keyword, "category": category}
         wrong = [k for k, v in given.items() if v and k not in options]
         if wrong:
@@ -320,6 +312,8 @@ _rule_command("unmute", _MUTE, remove=True)
 def _window(
     store: Store, since: str | None, day: str | None, until: str | None
 ) -> tuple[dt.date, dt.date]:
+    from paperradar.search import parse_since
+
     if day and (since or until):
         raise UsageError("--day cannot be combined with --since or --until")
     if day == "latest":
@@ -338,13 +332,11 @@ def _window(
 
 def _newest_listing(store: Store) -> str | None:
     """The newest listing date a source printed in full (not one with an inferred year)."""
-    row = store.query(
-        "SELECT max(listed) AS d FROM papers WHERE listed IS NOT NULL AND listed_year_inferred = 0"
-    )[0]
-    return str(row["d"]) if row["d"] else None
+    day = store.papers.newest_listing()
+    return day.isoformat() if day else None
 
 
-@main.command()
+@commands.command()
 @click.option("--profile", "-p", "name", help=PROFILE_HELP)
 @click.option("--since", help="Papers listed since a date or a span back (default 1d).")
 @click.option("--until", help="Papers listed up to a date (default today).")
@@ -396,7 +388,9 @@ def digest(
     Papers shown by an earlier digest of the profile are not shown again (building the
     same window again replaces its digest).
     """
-    from paperradar.digest import render
+    from paperradar.digest import DigestOptions, make_digest, render
+    from paperradar.embedding import default_embedder
+    from paperradar.store import Store
 
     home = resolve_home(ctx.obj["home"])
     settings = None
@@ -488,19 +482,17 @@ def _send(store: Store, result: Digest, address: str, settings: SmtpSettings) ->
     return outcome.status == "sent"
 
 
-@main.command()
+@commands.command()
 @click.pass_context
 @handle_errors
 def deliver(ctx: click.Context) -> None:
     """Send the emails waiting in the outbox (after a failure)."""
     from paperradar.digest import mail
+    from paperradar.store import Store
 
     home = resolve_home(ctx.obj["home"])
     with Store.open(home) as store:
-        waiting = store.query(
-            "SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"
-        )[0]["n"]
-        if not waiting:
+        if not store.delivery.waiting_count():
             out.print("nothing to send")
             return
         report = mail.deliver_pending(store, mail.smtp_settings(home))
@@ -514,7 +506,7 @@ def deliver(ctx: click.Context) -> None:
 # --------------------------------------------------------------------------- trending
 
 
-@main.command()
+@commands.command()
 @click.option("--since", default="7d", show_default=True, help="Sightings since a date or span.")
 @click.option("--until", help="Sightings up to a date (default: the newest in the window).")
 @click.option("--category", help="Only papers in a category (cs.CL) or archive (cs).")
@@ -533,6 +525,7 @@ def trending(
     """What is trending: upvotes and recency from daily-papers listings, and appearances
     across sources and days (see docs/trending.md)."""
     from paperradar.radar.trending import trending as find_trending
+    from paperradar.search import parse_since
 
     start = parse_since(since)
     end = parse_since(until, option="--until") if until else None
@@ -578,14 +571,14 @@ def trending(
 
 
 def _newest_sighting(store: Store) -> str | None:
-    row = store.query("SELECT max(seen_on) AS d FROM sightings")[0]
-    return str(row["d"]) if row["d"] else None
+    day = store.papers.newest_sighting()
+    return day.isoformat() if day else None
 
 
 # --------------------------------------------------------------------------- affinity
 
 
-@main.command()
+@commands.command()
 @click.option(
     "--reviewers",
     "reviewers_dir",
@@ -626,6 +619,7 @@ def affinity(
         TimeRemainingColumn,
     )
 
+    from paperradar.embedding import default_embedder
     from paperradar.radar.affinity import compute_affinity, write_scores
 
     embedder = default_embedder()

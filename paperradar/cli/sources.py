@@ -1,23 +1,27 @@
 """The live-source commands: ``sync``, ``watch`` and ``profile add-author --s2``.
 
 Thin: every command parses its options and calls paperradar.sources.sync, paperradar.schedule.run,
-paperradar.schedule.watch or paperradar.sources.semantic_scholar.
+paperradar.schedule.watch or paperradar.sources.semantic_scholar. paperradar.cli adds
+``sync`` and ``watch`` to the ``paperradar`` group and ``add-author`` to the ``profile`` group.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
-from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
-from paperradar.cli.radar import profile
+from paperradar.cli.common import CommandSet, emit_json, err, handle_errors, home_store, out
 from paperradar.config import load_config, resolve_home
 from paperradar.errors import PaperRadarError, UsageError
-from paperradar.sources.sync import SourceRun, SyncReport, reset_source, source_states
+
+if TYPE_CHECKING:
+    from paperradar.sources.sync import SourceRun, SyncReport
+
+commands = CommandSet()
 
 
 def _run_line(run: SourceRun, dry_run: bool) -> str:
@@ -64,7 +68,7 @@ def _run_json(run: SourceRun) -> dict[str, Any]:
     }
 
 
-@main.command()
+@commands.command()
 @click.option("--source", "-s", "only", multiple=True, help="Sync only this source (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be fetched; fetch nothing.")
 @click.option("--embed", is_flag=True, help="Then embed the papers that have no vector yet.")
@@ -89,13 +93,14 @@ def sync(
     still run (exit code 1 if any failed).
     """
     from paperradar.schedule.run import sync_home
+    from paperradar.sources.sync import reset_source, source_states
 
     home = resolve_home(ctx.obj["home"])
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         if status:
             states = source_states(store)
             if as_json:
-                _emit_json(states)
+                emit_json(states)
             for state in [] if as_json else states:
                 cursor = orjson.dumps(state["cursor"]).decode()
                 line = f"{state['name']} ({state['kind']}): cursor {cursor}"
@@ -131,7 +136,7 @@ def _progress_printer() -> Any:
 
 def _print_report(report: SyncReport, dry_run: bool, as_json: bool, embedded: int | None) -> None:
     if as_json:
-        _emit_json({"sources": [_run_json(run) for run in report.runs], "embedded": embedded})
+        emit_json({"sources": [_run_json(run) for run in report.runs], "embedded": embedded})
     else:
         if not report.runs:
             out.print(
@@ -148,7 +153,7 @@ def _print_report(report: SyncReport, dry_run: bool, as_json: bool, embedded: in
         )
 
 
-@main.command()
+@commands.command()
 @click.option("--once", is_flag=True, help="Run what is due (or the next slot), then exit.")
 @click.pass_context
 @handle_errors
@@ -177,7 +182,7 @@ def watch(ctx: click.Context, once: bool) -> None:
         if i in settings.schedule.days
     )
     err.print(f"watching: {settings.schedule.at.isoformat()} on {days} (local time)", markup=False)
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         run_watch(
             store,
             settings,
@@ -190,7 +195,7 @@ def watch(ctx: click.Context, once: bool) -> None:
     err.print("stopped" if stop.is_set() else "done", markup=False)
 
 
-@profile.command("add-author")
+@click.command("add-author")
 @click.argument("name")
 @click.option("--s2", "s2_id", required=True, help="The author's Semantic Scholar id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -211,7 +216,7 @@ def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool)
     base_url = str(config.get("s2", "base_url", s2.S2_BASE))
     api_key = config.get("s2", "api_key", None)
     settings = http_settings(config)
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         load_profile(store, name)  # an unknown profile fails before any request
         with open_client(settings) as raw:
             client = PoliteClient(raw, settings)
@@ -220,7 +225,7 @@ def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool)
         report = add_papers(store, name, papers, f"s2-author:{s2_id}")
     stored = report.ingest
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "profile": name,
                 "author": author,

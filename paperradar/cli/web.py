@@ -7,9 +7,13 @@ import sys
 
 import click
 
-from paperradar.cli import _emit_json, _store, err, handle_errors, main, out
+from paperradar.cli.common import CommandSet, err, handle_errors, out
+from paperradar.cli.common import emit_json as _emit_json
+from paperradar.cli.common import home_store as _store
 from paperradar.config import resolve_home
 from paperradar.errors import UsageError
+
+commands = CommandSet()
 
 
 def _is_loopback(host: str) -> bool:
@@ -21,7 +25,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@main.command()
+@commands.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
@@ -46,14 +50,14 @@ def serve(ctx: click.Context, host: str, port: int, single_user: bool) -> None:
     home = resolve_home(ctx.obj["home"])
     app = create_app(home, single_user=single_user)
     state = app.state.web
-    if not single_user and not state.store.query("SELECT 1 FROM users LIMIT 1"):
+    if not single_user and not state.store.accounts.has_users():
         err.print("warning: no users yet: add one with `paperradar user add NAME`", markup=False)
     mode = "single-user, no login" if single_user else "log in with a user account"
     err.print(f"serving {home} on http://{host}:{port}/ ({mode})", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
-@main.group()
+@commands.group()
 def user() -> None:
     """Web accounts: add, list, remove, change a password, grant a profile."""
 

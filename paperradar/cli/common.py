@@ -1,0 +1,186 @@
+"""What the command modules share: the consoles, JSON output, error handling, the store of the
+home given, the search filters, progress bars, and :class:`CommandSet`.
+
+It imports no command module and not ``paperradar.cli``. Library modules beyond the light
+ones (errors, models, config) are imported inside the functions that use them, so that
+``paperradar --help`` imports neither numpy nor torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+import orjson
+from rich.console import Console
+from rich.markup import escape as rich_escape
+
+from paperradar.errors import PaperRadarError
+
+if TYPE_CHECKING:
+    from paperradar.models import Paper
+    from paperradar.search import Filters
+    from paperradar.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: progress(stage, done, total): one bar per stage (see :func:`stage_progress`)
+StageProgress = Callable[[str, int, int], None]
+
+
+class _Console(Console):
+    """A rich Console that :meth:`reset` sets up again, as a new process would."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        super().__init__(**options)
+
+    def reset(self) -> None:
+        """Look again at the environment and at sys.stdout/sys.stderr (colour, width)."""
+        super().__init__(**self._options)
+
+
+#: results (stdout) and messages (stderr)
+out = _Console(highlight=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def reset_consoles() -> None:
+    """Set the consoles up for the streams and environment of this invocation (for more than
+    one invocation in a process, as in the tests)."""
+    out.reset()
+    err.reset()
+
+
+class CommandSet:
+    """The commands a module defines; paperradar.cli adds them to the ``paperradar`` group
+    (so that no command module imports the group)."""
+
+    def __init__(self) -> None:
+        self.commands: list[click.Command] = []
+
+    def command(
+        self, name: str | None = None, **attrs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
+        """``click.command``, remembering the command."""
+
+        def decorator(func: Callable[..., Any]) -> click.Command:
+            command = click.command(name, click.Command, **attrs)(func)
+            self.commands.append(command)
+            return command
+
+        return decorator
+
+    def group(
+        self, name: str | None = None, **attrs: Any
+    ) -> Callable[[Callable[..., Any]], click.Group]:
+        """``click.group``, remembering the group."""
+
+        def decorator(func: Callable[..., Any]) -> click.Group:
+            group = click.group(name, click.Group, **attrs)(func)
+            self.commands.append(group)
+            return group
+
+        return decorator
+
+
+def emit_json(value: object) -> None:
+    """Print ``value`` as indented JSON on stdout."""
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a one-line message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PaperRadarError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted: what was not finished is not stored (embed keeps finished chunks)",
+                markup=False,
+            )
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def home_store(ctx: click.Context, home: Path | None = None) -> Store:
+    """The store of ``home``, else of the global ``--home`` (created on first use)."""
+    from paperradar.config import resolve_home
+    from paperradar.store import open_store
+
+    return open_store(resolve_home(home or ctx.obj["home"]))
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped."""
+    return rich_escape(text)
+
+
+def date_of(paper: Paper) -> str:
+    """The paper's listing date, else its submission date, as YYYY-MM-DD (or "")."""
+    day = paper.listed or paper.submitted
+    return day.isoformat() if day else ""
+
+
+def filter_options(func: F) -> F:
+    """The filters every search command takes."""
+    options = [
+        click.option(
+            "--since", help="Only papers dated on or after a date (YYYY-MM-DD) or a span (7d, 2w)."
+        ),
+        click.option("--until", help="Only papers dated on or before a date or a span back."),
+        click.option("--category", help="Only papers in a category (cs.CL) or archive (cs)."),
+        click.option("--source", help="Only papers seen by a source (arxiv-daily, hf-daily, ...)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def filters_from(
+    since: str | None, until: str | None, category: str | None, source: str | None
+) -> Filters:
+    """The :func:`filter_options` values as search Filters."""
+    from paperradar.search import Filters, parse_since
+
+    return Filters(
+        since=parse_since(since) if since else None,
+        until=parse_since(until, option="--until") if until else None,
+        category=category,
+        source=source,
+    )
+
+
+@contextmanager
+def stage_progress(quiet: bool) -> Iterator[StageProgress | None]:
+    """A bar per stage on the terminal's stderr, or None (quiet, --json, or a pipe)."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update

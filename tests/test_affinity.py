@@ -201,10 +201,10 @@ def test_scores_are_the_scorers_scores(tmp_path: Path) -> None:
 
     def cached(keys: list[str]) -> Vectors:
         rows = [
-            store.query(
+            store.conn.execute(
                 "SELECT vector FROM vectors WHERE model = ? AND content_hash = ?",
                 (embedder.model_id, key),
-            )[0]["vector"]
+            ).fetchall()[0]["vector"]
             for key in keys
         ]
         m = np.vstack([np.frombuffer(b, dtype=VECTOR_DTYPE) for b in rows]).astype(np.float32)
@@ -233,13 +233,15 @@ def test_scores_match_the_digest_ranking(tmp_path: Path) -> None:
     store = Store(tmp_path / "radar.db")
     embedder = FakeEmbedder()
     subs = [d for d in read_submissions(SUBMISSIONS) if d.has_text]
-    store.upsert([Paper(title=d.title, abstract=d.abstract, doi=f"10.1/{d.id}") for d in subs])
-    candidates = [store.resolve(f"doi:10.1/{d.id}") for d in subs]
+    store.papers.upsert(
+        [Paper(title=d.title, abstract=d.abstract, doi=f"10.1/{d.id}") for d in subs]
+    )
+    candidates = [store.papers.resolve(f"doi:10.1/{d.id}") for d in subs]
     for reviewer in read_reviewers(REVIEWERS):
         papers = [p for p in reviewer.papers if p.has_text]
         if not papers:
             continue
-        store.upsert(
+        store.papers.upsert(
             [Paper(title=p.title, abstract=p.abstract, doi=f"10.1/{p.id}") for p in papers]
         )
         name = reviewer.id.strip("~").lower().replace("_", "-")

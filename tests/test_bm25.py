@@ -31,12 +31,12 @@ def fts5_bm25(
     store: Store, terms: list[str], where: str = "", params: tuple[object, ...] = ()
 ) -> list[tuple[int, float]]:
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    rows = store.query(
+    rows = store.conn.execute(
         f"SELECT p.id, bm25(papers_fts, {weights}) AS rank FROM papers_fts "
         f"JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH ?{where} "
         "ORDER BY rank, p.id",
         (" AND ".join(terms), *params),
-    )
+    ).fetchall()
     return [(int(r["id"]), -float(r["rank"])) for r in rows]
 
 
@@ -47,12 +47,15 @@ def assert_same_ranking(ours: list[tuple[int, float]], theirs: list[tuple[int, f
 
 
 def queries_from(store: Store) -> list[str]:
-    titles = [r["title"] for r in store.query("SELECT title FROM papers ORDER BY id LIMIT 40")]
+    titles = [
+        r["title"]
+        for r in store.conn.execute("SELECT title FROM papers ORDER BY id LIMIT 40").fetchall()
+    ]
     names = [
         r["value"]
-        for r in store.query(
+        for r in store.conn.execute(
             "SELECT j.value FROM papers p, json_each(p.authors) j WHERE p.id % 97 = 0 LIMIT 10"
-        )
+        ).fetchall()
     ]
     return [
         *titles,
@@ -111,11 +114,13 @@ def test_stopwords_are_left_out_unless_nothing_else(store: Store) -> None:
 
 def test_counts_are_cached_until_the_store_changes(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    store.upsert([Paper(title="Sparse routing for mixtures", abstract="x", arxiv_id="2601.00001")])
+    store.papers.upsert(
+        [Paper(title="Sparse routing for mixtures", abstract="x", arxiv_id="2601.00001")]
+    )
     assert [i for i, _ in keyword_ranking(store, "sparse routing")] == [1]
     stats = store.keyword.stats()
     assert stats.df == {'"sparse"': 1, '"routing"': 1}
-    store.upsert([Paper(title="Sparse attention", abstract="y", arxiv_id="2601.00002")])
+    store.papers.upsert([Paper(title="Sparse attention", abstract="y", arxiv_id="2601.00002")])
     fresh = store.keyword.stats()
     assert fresh is not stats and fresh.rows == 2
     terms = fts_terms("sparse")
@@ -123,7 +128,9 @@ def test_counts_are_cached_until_the_store_changes(tmp_path: Path) -> None:
 
 
 def test_the_scratch_index_tokenizes_like_the_store(store: Store) -> None:
-    sql = store.query("SELECT sql FROM sqlite_master WHERE name = 'papers_fts'")[0]["sql"]
+    sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchall()[
+        0
+    ]["sql"]
     assert f"tokenize = '{TOKENIZE}'" in sql
 
 

@@ -342,9 +342,9 @@ def test_vectors_go_through_the_store_and_are_reused(tmp_path: Path, listing: Li
     embedder = FakeEmbedder()
     with Store.open(tmp_path / "home") as store:
         first, embedded = make_feed(listing, embedder, store)
-        assert embedded == 31 and store.count() == 31
+        assert embedded == 31 and store.papers.count() == 31
         again, embedded = make_feed(load(FEED), embedder, store)
-        assert embedded == 0 and store.count() == 31
+        assert embedded == 0 and store.papers.count() == 31
     assert (first.items.vectors == again.items.vectors).all()
     norms = (first.items.vectors**2).sum(axis=1)
     assert norms == pytest.approx([1.0] * 31, abs=1e-3)

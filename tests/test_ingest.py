@@ -24,9 +24,9 @@ def store(tmp_path: Path) -> Store:
 def test_the_shipped_slice_ingests_with_listing_dates(store: Store) -> None:
     report = ingest_files(store, [SLICE])
     assert (report.read, report.new, report.merged, report.skipped) == (2518, 2518, 0, 0)
-    days = store.query("SELECT count(DISTINCT listed) AS n FROM papers")[0]["n"]
+    days = store.conn.execute("SELECT count(DISTINCT listed) AS n FROM papers").fetchall()[0]["n"]
     assert days == 9
-    paper = store.get("2606.19882")
+    paper = store.papers.get("2606.19882")
     assert paper.listed is not None and paper.listed.isoformat() == "2026-06-19"
     assert paper.categories[:1] == ["cs.CV"] and paper.arxiv_id == "2606.19882"
 
@@ -44,18 +44,18 @@ def test_same_file_by_relative_and_absolute_path_is_one_sighting(
     finally:
         os.chdir(cwd)
     assert again.new == 0
-    assert store.query("SELECT count(*) AS n FROM sightings")[0]["n"] == 2518
+    assert store.conn.execute("SELECT count(*) AS n FROM sightings").fetchall()[0]["n"] == 2518
 
 
 def test_show_json_output_ingests_back(store: Store, tmp_path: Path) -> None:
     ingest_files(store, [SLICE])
     exported = tmp_path / "one.json"
-    paper = store.get("2606.19882")
+    paper = store.papers.get("2606.19882")
     exported.write_bytes(orjson.dumps(paper_to_dict(paper), option=orjson.OPT_INDENT_2))
     other = Store.open(tmp_path / "other")
     report = ingest_files(other, [exported])
     assert report.new == 1
-    back = other.get("2606.19882")
+    back = other.papers.get("2606.19882")
     assert (back.title, back.abstract, back.authors) == (paper.title, paper.abstract, paper.authors)
     assert back.listed == paper.listed
 
@@ -82,7 +82,7 @@ def test_a_locked_store_is_a_store_error(store: Store, tmp_path: Path) -> None:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert store.count() == 0
+    assert store.papers.count() == 0
 
 
 def test_a_bad_record_in_the_second_file_keeps_the_first_out(store: Store, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_a_bad_record_in_the_second_file_keeps_the_first_out(store: Store, tmp_p
     assert str(caught.value).endswith(
         "bad.jsonl:2: invalid JSON: unexpected character, expected a string key"
     )
-    assert store.count() == 0
+    assert store.papers.count() == 0
     report = ingest_files(store, [SLICE, bad], skip_bad=True)
     assert (report.new, report.skipped) == (2519, 1)
     assert report.bad == [f"{bad}:2: invalid JSON: unexpected character, expected a string key"]

@@ -171,7 +171,7 @@ def queue(store: Store, recipient: str = "Ada Lovelace <ada@example.org>", **kw:
 
 
 def row(store: Store, row_id: int) -> dict[str, Any]:
-    return dict(store.query("SELECT * FROM outbox WHERE id = ?", (row_id,))[0])
+    return dict(store.conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchall()[0])
 
 
 def stored_message_id(store: Store, row_id: int) -> str:
@@ -494,7 +494,7 @@ def test_same_digest_and_recipient_is_queued_once_unless_it_failed(store: Store)
     assert queue(store, "ADA@Example.org", digest_id=digest) == first
     other = queue(store, "bob@example.org", digest_id=digest)
     assert other != first
-    assert store.query("SELECT count(*) FROM outbox")[0][0] == 2
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchall()[0][0] == 2
 
     with store.transaction():
         store.conn.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (first,))
@@ -528,7 +528,7 @@ def test_bad_recipient_is_a_one_line_usage_error(store: Store, recipient: str) -
         queue(store, recipient)
     assert "\n" not in str(caught.value).replace("\\n", "")
     assert str(caught.value).startswith("recipient is not a valid email address")
-    assert store.query("SELECT count(*) FROM outbox")[0][0] == 0
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchall()[0][0] == 0
 
 
 def test_subject_is_one_line(store: Store) -> None:
@@ -647,7 +647,7 @@ def test_cli_digest_email_end_to_end(
     bad = run_cli(home, "digest", "--day", "2026-07-01", "--email", "not an address")
     assert bad.code == 2 and "not a valid email address" in bad.stderr
     with Store.open(home) as store:  # nothing recorded for a digest nobody got
-        assert store.query("SELECT count(*) AS n FROM digests")[0]["n"] == 0
+        assert store.conn.execute("SELECT count(*) AS n FROM digests").fetchall()[0]["n"] == 0
     done = run_cli(home, "digest", "--day", "2026-07-01", "--top", "5", "--email", "a@x.org")
     assert done.code == 0, done.stderr
     assert "email to a@x.org: sent" in done.stderr

@@ -84,12 +84,12 @@ def test_profiles_are_created_listed_and_removed(tmp_path: Path) -> None:
 def test_own_papers_from_a_file_are_ingested_once_and_linked(store: Store) -> None:
     prof = load_profile(store, "ada")
     assert len(prof.papers) == 3
-    titles = {p.title for p in store.load(prof.papers)}
+    titles = {p.title for p in store.papers.load(prof.papers)}
     assert "Graph transformer for node classification" in titles
     # the same file again adds nothing, and stores no duplicate papers
-    count = store.count()
+    count = store.papers.count()
     again = add_files(store, "ada", [OWN])
-    assert (again.added, again.already) == (0, 3) and store.count() == count
+    assert (again.added, again.already) == (0, 3) and store.papers.count() == count
 
 
 def test_own_papers_by_id_and_by_author(store: Store) -> None:
@@ -121,10 +121,10 @@ def test_feedback_keeps_history_and_the_latest_opinion_wins(store: Store) -> Non
     record_feedback(store, "ada", ["2607.00004"], "clear")
     record_feedback(store, "ada", ["2607.00005"], "save")
     prof = load_profile(store, "ada")
-    third = store.resolve("arxiv:2607.00003")
+    third = store.papers.resolve("arxiv:2607.00003")
     assert [f.action for f in prof.feedback] == ["like", "dislike", "like", "clear", "save"]
     assert prof.opinions() == {third: "dislike"}
-    assert prof.saved() == [store.resolve("arxiv:2607.00005")]
+    assert prof.saved() == [store.papers.resolve("arxiv:2607.00005")]
     with pytest.raises(UsageError, match="unknown action"):
         record_feedback(store, "ada", ["2607.00003"], "love")
 
@@ -152,7 +152,7 @@ def test_ranking_puts_the_profiles_topics_first_and_explains(
     assert set(topics[:6]) <= {"graphs", "speech"}
     first = digest.entries[0]
     assert 1 <= len(first.why.neighbours) <= 3
-    own_titles = {p.title for p in store.load(load_profile(store, "ada").papers)}
+    own_titles = {p.title for p in store.papers.load(load_profile(store, "ada").papers)}
     assert {n.title for n in first.why.neighbours} <= own_titles
     assert all(n.kind == "own" for n in first.why.neighbours)
     sims = [n.similarity for n in first.why.neighbours]
@@ -226,7 +226,7 @@ def test_mutes_exclude_and_follows_boost_and_include(store: Store, embedder: Fak
     # every followed paper of the day is in the digest even when the top is small
     expected = sum(
         1
-        for p in store.load(_day(store, DAY1))
+        for p in store.papers.load(_day(store, DAY1))
         if "Author Robots 1" in p.authors and "graph transformer" not in p.abstract.lower()
     )
     assert len(followed) == expected
@@ -258,13 +258,13 @@ def test_digests_do_not_repeat_and_a_rerun_of_the_window_is_stable(
     wider = make_digest(store, "ada", embedder, both)
     assert not {e.row_id for e in wider.entries} & {e.row_id for e in first.entries}
     assert wider.candidates == 48 - 5
-    rows = store.query("SELECT count(*) AS n FROM digests")
+    rows = store.conn.execute("SELECT count(*) AS n FROM digests").fetchall()
     assert rows[0]["n"] == 2
     unrecorded = make_digest(
         store, "ada", embedder, DigestOptions(start=DAY2, end=DAY2, top=5, record=False)
     )
     assert unrecorded.id is None
-    assert store.query("SELECT count(*) AS n FROM digests")[0]["n"] == 2
+    assert store.conn.execute("SELECT count(*) AS n FROM digests").fetchall()[0]["n"] == 2
 
 
 def test_diversity_caps_one_subtopic(store: Store, embedder: FakeEmbedder) -> None:
@@ -311,9 +311,9 @@ def test_feedback_survives_a_merge_of_two_stored_papers(tmp_path: Path) -> None:
     )
     ingest_files(s, [both])
     prof = load_profile(s, "p")
-    kept = s.resolve("doi:10.1234/xyz")
-    assert s.resolve("arxiv:2607.09999") == kept  # the two stored papers are now one
-    assert s.count() == 1
+    kept = s.papers.resolve("doi:10.1234/xyz")
+    assert s.papers.resolve("arxiv:2607.09999") == kept  # the two stored papers are now one
+    assert s.papers.count() == 1
     assert prof.liked() == [kept] and prof.papers == [kept]  # what the user did follows it
 
 

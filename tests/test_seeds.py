@@ -53,22 +53,26 @@ def test_entry_counts(prefix: str, entries: int) -> None:
 
 
 def test_all_five_files_give_376_unique_papers(seeded: Store) -> None:
-    assert seeded.count() == 376
+    assert seeded.papers.count() == 376
 
 
 def test_listing_titles_are_unique_by_title(seeded: Store) -> None:
-    titled = seeded.query("SELECT count(*) AS n FROM papers WHERE title != ''")[0]["n"]
-    untitled = seeded.query("SELECT count(*) AS n FROM papers WHERE title = ''")[0]["n"]
+    titled = seeded.conn.execute("SELECT count(*) AS n FROM papers WHERE title != ''").fetchall()[
+        0
+    ]["n"]
+    untitled = seeded.conn.execute("SELECT count(*) AS n FROM papers WHERE title = ''").fetchall()[
+        0
+    ]["n"]
     assert (titled, untitled) == (363, 13)  # 14 own abstracts, one merged into a titled entry
 
 
 def test_own_abstract_merges_with_its_titled_listing_entry(seeded: Store) -> None:
-    rows = seeded.query(
+    rows = seeded.conn.execute(
         "SELECT pid FROM papers WHERE title = "
         "'Computational Bottlenecks of Training Small-scale Large Language Models'"
-    )
+    ).fetchall()
     assert len(rows) == 1
-    paper = seeded.get(rows[0]["pid"])
+    paper = seeded.papers.get(rows[0]["pid"])
     assert paper.abstract.startswith("While large language models")
     assert not paper.abstract_truncated
     assert {s.source for s in paper.sightings} == {"abstracts", "listing"}
@@ -120,8 +124,8 @@ def test_compact_layout_strips_the_glued_chrome() -> None:
 
 
 def test_reingesting_the_seeds_adds_nothing(seeded: Store) -> None:
-    before = seeded.query("SELECT count(*) AS n FROM sightings")[0]["n"]
+    before = seeded.conn.execute("SELECT count(*) AS n FROM sightings").fetchall()[0]["n"]
     report = ingest_files(seeded, SEED_FILES, reference_date=TODAY)
     assert report.new == 0
-    assert seeded.count() == 376
-    assert seeded.query("SELECT count(*) AS n FROM sightings")[0]["n"] == before
+    assert seeded.papers.count() == 376
+    assert seeded.conn.execute("SELECT count(*) AS n FROM sightings").fetchall()[0]["n"] == before

@@ -55,12 +55,14 @@ def test_a_changed_abstract_is_embedded_again(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
     embedder = FakeEmbedder()
     title = "A paper on sparse routing"
-    store.upsert([Paper(title=title, abstract="short", arxiv_id="2601.00001", arxiv_version=1)])
+    store.papers.upsert(
+        [Paper(title=title, abstract="short", arxiv_id="2601.00001", arxiv_version=1)]
+    )
     assert embed_missing(store, embedder).embedded == 1
     v2 = Paper(
         title=title, abstract="a longer abstract now", arxiv_id="2601.00001", arxiv_version=2
     )
-    store.upsert([v2])
+    store.papers.upsert([v2])
     assert embed_missing(store, embedder).embedded == 1
     assert embed_missing(store, embedder).embedded == 0
 
@@ -150,7 +152,7 @@ def test_hybrid_search_fuses_the_two_rankings_to_the_fusion_depth(
     )[0]
     assert keyword and len(semantic) == FUSION_DEPTH
     hits = hybrid_search(store, query, embedder, 10)
-    fused = [(store.resolve(str(h.paper.id)), h.score) for h in hits]
+    fused = [(store.papers.resolve(str(h.paper.id)), h.score) for h in hits]
     assert same(fused, fuse_ranks((keyword, semantic), k=RRF_K)[:10])
     assert all(0.0 < h.score <= 2 / (RRF_K + 1) for h in hits)
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
@@ -160,9 +162,9 @@ def test_similar_never_returns_the_paper_or_its_duplicates(tmp_path: Path) -> No
     store = Store.open(tmp_path)
     ingest_files(store, [SLICE])
     twin = Paper(title="Multimodal Concept Bottleneck Models", abstract="x", doi="10.9999/twin")
-    store.upsert([twin])  # merges by title into the arXiv paper: one paper, not a duplicate
-    copy = store.get("2606.19882")
-    store.upsert(
+    store.papers.upsert([twin])  # merges by title into the arXiv paper: one paper, not a duplicate
+    copy = store.papers.get("2606.19882")
+    store.papers.upsert(
         [Paper(title=copy.title + " (extended)", abstract=copy.abstract, doi="10.9999/copy")]
     )
     embedder = FakeEmbedder(dim=256)
@@ -180,7 +182,7 @@ def test_similar_never_returns_the_paper_or_its_duplicates(tmp_path: Path) -> No
 
 def test_similar_to_papers_of_a_file_excludes_them(embedded: tuple[Store, FakeEmbedder]) -> None:
     store, embedder = embedded
-    papers = [store.get("2606.19882"), store.get("2606.30498")]
+    papers = [store.papers.get("2606.19882"), store.papers.get("2606.30498")]
     hits = similar(store, embedder, papers=papers, limit=5)
     assert {"arxiv:2606.19882", "arxiv:2606.30498"}.isdisjoint(h.paper.id for h in hits)
 

@@ -45,8 +45,8 @@ def fts_ok(store: Store) -> bool:
 
 def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path: Path) -> None:
     assert (tmp_path / "paperradar.db").exists()
-    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
-    names = [r["name"] for r in store.query("SELECT name FROM migrations")]
+    assert store.conn.execute("PRAGMA journal_mode").fetchall()[0][0] == "wal"
+    names = [r["name"] for r in store.conn.execute("SELECT name FROM migrations").fetchall()]
     assert names == [
         "0001_papers",
         "0002_vectors",
@@ -56,15 +56,17 @@ def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path
         "0006_users",
     ]
     Store.open(tmp_path).close()  # reopening applies nothing twice
-    assert [r["name"] for r in store.query("SELECT name FROM migrations")] == names
+    assert [
+        r["name"] for r in store.conn.execute("SELECT name FROM migrations").fetchall()
+    ] == names
 
 
 def test_same_arxiv_id_at_another_version_is_one_paper(store: Store) -> None:
-    store.upsert([arxiv("2501.00001", 1)])
+    store.papers.upsert([arxiv("2501.00001", 1)])
     v2 = arxiv("2501.00001", 2, title="Loss-Free Balancing for Sparse Experts (v2)")
-    report = store.upsert([v2])
+    report = store.papers.upsert([v2])
     assert (report.new, report.merged) == (0, 1)
-    paper = store.get("2501.00001v1")
+    paper = store.papers.get("2501.00001v1")
     assert paper.arxiv_version == 2
     assert paper.title.endswith("(v2)")  # a later version's title wins
     assert paper.id == "arxiv:2501.00001"
@@ -74,21 +76,21 @@ def test_same_arxiv_id_at_another_version_is_one_paper(store: Store) -> None:
 
 
 def test_different_arxiv_ids_with_the_same_title_stay_apart(store: Store) -> None:
-    store.upsert([arxiv("2501.00001"), arxiv("2502.00002")])
-    assert store.count() == 2
+    store.papers.upsert([arxiv("2501.00001"), arxiv("2502.00002")])
+    assert store.papers.count() == 2
 
 
 def test_normalised_title_merges_a_bibtex_entry_into_the_arxiv_paper(store: Store) -> None:
-    store.upsert([arxiv("2501.00001", 1)])
+    store.papers.upsert([arxiv("2501.00001", 1)])
     bib = Paper(
         title="LOSS-FREE balancing for  sparse experts!",
         doi="10.1000/xyz",
         journal_ref="ICML 2025",
         authors=["Ada Lovelace", "Alan Turing"],
     )
-    store.upsert([bib])
-    assert store.count() == 1
-    paper = store.get("doi:10.1000/XYZ")
+    store.papers.upsert([bib])
+    assert store.papers.count() == 1
+    paper = store.papers.get("doi:10.1000/XYZ")
     assert paper.id == "arxiv:2501.00001"
     assert paper.journal_ref == "ICML 2025"
     assert paper.authors == ["Ada Lovelace", "Alan Turing"]
@@ -98,12 +100,12 @@ def test_normalised_title_merges_a_bibtex_entry_into_the_arxiv_paper(store: Stor
 
 def test_truncated_abstract_prefix_merges_and_the_full_one_survives(store: Store) -> None:
     listing = Paper(title="", abstract=ABSTRACT[:150], abstract_truncated=True, upvotes=7)
-    store.upsert([listing])
+    store.papers.upsert([listing])
     full = Paper(abstract=ABSTRACT, authors=["A B"])
-    report = store.upsert([full])
-    assert report.merged == 1 and store.count() == 1
-    (row,) = store.query("SELECT pid FROM papers")
-    paper = store.get(row["pid"])
+    report = store.papers.upsert([full])
+    assert report.merged == 1 and store.papers.count() == 1
+    (row,) = store.conn.execute("SELECT pid FROM papers").fetchall()
+    paper = store.papers.get(row["pid"])
     assert paper.abstract == ABSTRACT and not paper.abstract_truncated
     assert paper.upvotes == 7
     assert fts_ok(store)
@@ -111,60 +113,62 @@ def test_truncated_abstract_prefix_merges_and_the_full_one_survives(store: Store
 
 
 def test_titled_entry_merges_into_an_untitled_own_abstract(store: Store) -> None:
-    store.upsert([Paper(abstract=ABSTRACT)])
-    store.upsert([Paper(title="Loss-Free Balancing", abstract=ABSTRACT[:200])])
-    assert store.count() == 1
-    (row,) = store.query("SELECT title, abstract FROM papers")
+    store.papers.upsert([Paper(abstract=ABSTRACT)])
+    store.papers.upsert([Paper(title="Loss-Free Balancing", abstract=ABSTRACT[:200])])
+    assert store.papers.count() == 1
+    (row,) = store.conn.execute("SELECT title, abstract FROM papers").fetchall()
     assert (row["title"], row["abstract"]) == ("Loss-Free Balancing", ABSTRACT)
     assert keyword_search(store, "Loss-Free")
 
 
 def test_a_record_joining_two_stored_papers_absorbs_one(store: Store) -> None:
-    store.upsert([arxiv("2501.00001", title="First spelling of it", abstract="one " * 10)])
-    store.upsert([Paper(title="Quite another spelling", doi="10.5555/abc", abstract="two " * 10)])
-    assert store.count() == 2
+    store.papers.upsert([arxiv("2501.00001", title="First spelling of it", abstract="one " * 10)])
+    store.papers.upsert(
+        [Paper(title="Quite another spelling", doi="10.5555/abc", abstract="two " * 10)]
+    )
+    assert store.papers.count() == 2
     both = Paper(title="Joined", arxiv_id="2501.00001", doi="10.5555/abc")
-    store.upsert([both])
-    assert store.count() == 1
-    paper = store.get("doi:10.5555/abc")
+    store.papers.upsert([both])
+    assert store.papers.count() == 1
+    paper = store.papers.get("doi:10.5555/abc")
     assert paper.id == "arxiv:2501.00001"
     assert {"arxiv:2501.00001", "doi:10.5555/abc"} <= set(paper.aliases)
     assert fts_ok(store)
 
 
 def test_duplicates_within_one_batch_merge(store: Store) -> None:
-    report = store.upsert([arxiv("2501.00001", 1), arxiv("2501.00001", 3)])
+    report = store.papers.upsert([arxiv("2501.00001", 1), arxiv("2501.00001", 3)])
     assert (report.new, report.merged) == (1, 1)
-    assert store.get("2501.00001").arxiv_version == 3
+    assert store.papers.get("2501.00001").arxiv_version == 3
 
 
 def test_reupsert_is_idempotent(store: Store) -> None:
     records = [arxiv("2501.00001", 1), Paper(abstract=ABSTRACT + " More.")]
-    store.upsert(records)
-    counts = store.query(
+    store.papers.upsert(records)
+    counts = store.conn.execute(
         "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM aliases), "
         "(SELECT count(*) FROM sightings)"
-    )[0]
-    store.upsert([arxiv("2501.00001", 1), Paper(abstract=ABSTRACT + " More.")])
-    again = store.query(
+    ).fetchall()[0]
+    store.papers.upsert([arxiv("2501.00001", 1), Paper(abstract=ABSTRACT + " More.")])
+    again = store.conn.execute(
         "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM aliases), "
         "(SELECT count(*) FROM sightings)"
-    )[0]
+    ).fetchall()[0]
     assert tuple(again) == tuple(counts)
 
 
 def test_withdrawn_record_marks_a_known_paper_and_skips_an_unknown_one(store: Store) -> None:
-    store.upsert([arxiv("2501.00001")])
-    report = store.upsert(
+    store.papers.upsert([arxiv("2501.00001")])
+    report = store.papers.upsert(
         [Paper(arxiv_id="2501.00001", withdrawn=True), Paper(arxiv_id="2509.99999", withdrawn=True)]
     )
     assert (report.merged, report.skipped, report.new) == (1, 1, 0)
-    assert store.get("2501.00001").withdrawn
-    assert store.count() == 1
+    assert store.papers.get("2501.00001").withdrawn
+    assert store.papers.count() == 1
 
 
 def test_dates_keep_real_years_over_inferred_ones(store: Store) -> None:
-    store.upsert(
+    store.papers.upsert(
         [
             Paper(
                 title="Dated paper title",
@@ -173,23 +177,25 @@ def test_dates_keep_real_years_over_inferred_ones(store: Store) -> None:
             )
         ]
     )
-    store.upsert([Paper(title="Dated paper title", submitted=dt.date(2024, 9, 29))])
-    paper = store.query("SELECT submitted, submitted_year_inferred FROM papers")[0]
+    store.papers.upsert([Paper(title="Dated paper title", submitted=dt.date(2024, 9, 29))])
+    paper = store.conn.execute("SELECT submitted, submitted_year_inferred FROM papers").fetchall()[
+        0
+    ]
     assert (paper["submitted"], paper["submitted_year_inferred"]) == ("2024-09-29", 0)
 
 
 def test_a_failed_batch_leaves_the_store_unchanged(store: Store) -> None:
-    store.upsert([arxiv("2501.00001")])
+    store.papers.upsert([arxiv("2501.00001")])
     with pytest.raises(RuntimeError), store.transaction():
-        store.upsert([arxiv("2502.00002")])
+        store.papers.upsert([arxiv("2502.00002")])
         raise RuntimeError("boom")
-    assert store.count() == 1
+    assert store.papers.count() == 1
     assert not keyword_search(store, "nonexistentword") and fts_ok(store)
 
 
 def test_unknown_id_is_a_usage_error(store: Store) -> None:
     with pytest.raises(UsageError, match="no paper with id"):
-        store.get("2599.00001")
+        store.papers.get("2599.00001")
 
 
 def test_unwritable_home_is_a_store_error(tmp_path: Path) -> None:
@@ -212,12 +218,15 @@ def test_split_statements_keeps_trigger_bodies_whole() -> None:
 
 
 def _categories(store: Store) -> set[tuple[int, str]]:
-    return {(r[0], r[1]) for r in store.query("SELECT paper_id, category FROM paper_categories")}
+    return {
+        (r[0], r[1])
+        for r in store.conn.execute("SELECT paper_id, category FROM paper_categories").fetchall()
+    }
 
 
 def test_paper_categories_follow_inserts_merges_and_updates(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    store.upsert(
+    store.papers.upsert(
         [
             Paper(title="One", abstract="a", arxiv_id="2601.00001", categories=["cs.CL", "cs.LG"]),
             Paper(title="Two", abstract="b", doi="10.1/two", categories=["eess.AS"]),
@@ -226,11 +235,11 @@ def test_paper_categories_follow_inserts_merges_and_updates(tmp_path: Path) -> N
     )
     assert _categories(store) == {(1, "cs.cl"), (1, "cs.lg"), (2, "eess.as")}
     # a later record of paper 2 brings a category: the union is kept, in step
-    store.upsert([Paper(title="Two", abstract="b", doi="10.1/two", categories=["cs.SD"])])
+    store.papers.upsert([Paper(title="Two", abstract="b", doi="10.1/two", categories=["cs.SD"])])
     assert _categories(store) == {(1, "cs.cl"), (1, "cs.lg"), (2, "eess.as"), (2, "cs.sd")}
     # paper 3 and paper 2 turn out to be one: the dropped row's categories go with it
-    store.upsert([Paper(title="Two", abstract="b", doi="10.1/two", arxiv_id="2601.00003")])
-    rows = store.query("SELECT id, categories FROM papers")
+    store.papers.upsert([Paper(title="Two", abstract="b", doi="10.1/two", arxiv_id="2601.00003")])
+    rows = store.conn.execute("SELECT id, categories FROM papers").fetchall()
     assert len(rows) == 2
     expected = {(r["id"], c.lower()) for r in rows for c in orjson.loads(r["categories"])}
     assert _categories(store) == expected
@@ -239,7 +248,9 @@ def test_paper_categories_follow_inserts_merges_and_updates(tmp_path: Path) -> N
 
 def test_the_category_migration_fills_the_table_from_existing_papers(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    store.upsert([Paper(title="One", abstract="a", arxiv_id="2601.00001", categories=["cs.CL"])])
+    store.papers.upsert(
+        [Paper(title="One", abstract="a", arxiv_id="2601.00001", categories=["cs.CL"])]
+    )
     store.conn.execute("DELETE FROM paper_categories")
     store.conn.execute("DELETE FROM migrations WHERE name = '0004_categories'")
     for name in ("papers_categories_insert", "papers_categories_update"):

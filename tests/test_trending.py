@@ -413,7 +413,7 @@ def test_real_readers_sightings_merge_into_one_trending_paper(store: Store, tmp_
     page = tmp_path / "page.txt"
     page.write_text(LISTING, encoding="utf-8")
     ingest_files(store, [arxiv, hf, page], reference_date=dt.date(2026, 7, 2))
-    assert store.count() == 2
+    assert store.papers.count() == 2
     trends = trending(store, since=dt.date(2026, 6, 25), until=dt.date(2026, 7, 1))
     assert titles(trends) == [ARXIV_DAILY["title"], "A Smaller Hit"]
     top = trends[0]
@@ -462,11 +462,11 @@ def test_seed_listing_pages_top_paper_is_the_newest_pages_most_upvoted(
 ) -> None:
     store = Store.open(tmp_path / "home")
     ingest_files(store, LISTING_PAGES, reference_date=ingested_on)
-    newest = store.query("SELECT max(seen_on) AS day FROM sightings")[0]["day"]
-    most = store.query(
+    newest = store.conn.execute("SELECT max(seen_on) AS day FROM sightings").fetchall()[0]["day"]
+    most = store.conn.execute(
         "SELECT max(upvotes) AS n FROM sightings WHERE seen_on = ? AND locator LIKE ?",
         (newest, f"%{newest_page}"),
-    )[0]["n"]
+    ).fetchall()[0]["n"]
     assert most == top_upvotes
 
     trends = trending(store, since=ingested_on - dt.timedelta(days=400), until=ingested_on)

@@ -135,7 +135,7 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
 
     stop = threading.Event()
     run_watch(store, settings, stopped_midway, stop, clock=clock, log=lambda _: None)
-    status = store.query("SELECT status FROM schedule_runs")[0]["status"]
+    status = store.conn.execute("SELECT status FROM schedule_runs").fetchall()[0]["status"]
     assert status == "done"  # it finished before seeing the stop
 
     def interrupted(slot: dt.datetime, should_stop: object) -> tuple[str, str]:
@@ -148,7 +148,10 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
     stop = threading.Event()
     run_watch(store, settings, interrupted, stop, clock=clock, log=lambda _: None)
     assert calls == [MON, tuesday]
-    rows = {r["slot"]: r["status"] for r in store.query("SELECT slot, status FROM schedule_runs")}
+    rows = {
+        r["slot"]: r["status"]
+        for r in store.conn.execute("SELECT slot, status FROM schedule_runs").fetchall()
+    }
     assert rows[tuesday.isoformat()] == "interrupted"
 
     def finishes(slot: dt.datetime, should_stop: object) -> tuple[str, str]:
@@ -157,7 +160,12 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
 
     clock.now = tuesday + dt.timedelta(minutes=30)  # restarted: Tuesday runs again, Monday not
     run_watch(store, settings, finishes, threading.Event(), clock=clock, once=True, log=print)
-    assert store.query("SELECT count(*) AS n FROM schedule_runs WHERE status = 'done'")[0]["n"] == 2
+    assert (
+        store.conn.execute(
+            "SELECT count(*) AS n FROM schedule_runs WHERE status = 'done'"
+        ).fetchall()[0]["n"]
+        == 2
+    )
     assert calls == [MON, tuesday, tuesday]
 
 

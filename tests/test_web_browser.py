@@ -321,7 +321,7 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pid_of(home: Path, title: str) -> str:
     with Store.open(home) as store:
-        rows = store.query("SELECT pid FROM papers WHERE title = ?", (title,))
+        rows = store.conn.execute("SELECT pid FROM papers WHERE title = ?", (title,)).fetchall()
     assert len(rows) == 1, f"no paper stored under the title {title!r}"
     return str(rows[0]["pid"])
 
@@ -506,7 +506,9 @@ def test_bob_cannot_see_alices_profile(
     )
     assert refused.status == 404, f"bob's feedback on alice-ml answered {refused.status}"
     with Store.open(web_home) as store:
-        disliked = store.query("SELECT count(*) AS n FROM feedback WHERE action = 'dislike'")
+        disliked = store.conn.execute(
+            "SELECT count(*) AS n FROM feedback WHERE action = 'dislike'"
+        ).fetchall()
     assert disliked[0]["n"] == 0, "bob's feedback reached alice's profile"
 
 

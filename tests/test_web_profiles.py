@@ -118,13 +118,13 @@ def alice(app_client: TestClient) -> tuple[TestClient, str]:
 
 def own_pids(home: Path, profile: str) -> list[str]:
     with Store.open(home) as store:
-        papers = store.load(load_profile(store, profile).papers)
+        papers = store.papers.load(load_profile(store, profile).papers)
     return [p.id or "" for p in papers]
 
 
 def paper_count(home: Path) -> int:
     with Store.open(home) as store:
-        return store.count()
+        return store.papers.count()
 
 
 # --------------------------------------------------------------------------- profiles
@@ -141,7 +141,9 @@ def test_create_profile_is_owned_by_its_creator_and_hidden_from_others(
     assert 'href="/profiles/alice-nlp"' in page and 'data-profile="alice-ml"' in page
     assert "bob-db" not in page
     with Store.open(home) as store:
-        users = {r["name"]: r["id"] for r in store.query("SELECT id, name FROM users")}
+        users = {
+            r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM users").fetchall()
+        }
         assert owner_of(store, "alice-nlp") == users["alice"]
 
     client.cookies.clear()
@@ -207,16 +209,16 @@ def test_pasted_and_uploaded_papers_record_where_they_came_from(
     with Store.open(home) as store:
         locators = {
             r["title"]: r["locator"]
-            for r in store.query(
+            for r in store.conn.execute(
                 "SELECT p.title, s.locator FROM sightings s JOIN papers p ON p.id = s.paper_id"
-            )
+            ).fetchall()
         }
         origins = {
             r["title"]: r["origin"]
-            for r in store.query(
+            for r in store.conn.execute(
                 "SELECT p.title, pp.origin FROM profile_papers pp "
                 "JOIN papers p ON p.id = pp.paper_id"
-            )
+            ).fetchall()
         }
     for where in (locators, origins):
         assert where["Sparse attention for molecule graphs"] == "web:pasted text"

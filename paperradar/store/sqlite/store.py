@@ -5,13 +5,11 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from paperradar.errors import StoreError
-from paperradar.models import IngestReport, Paper
 from paperradar.store.sqlite.migrate import migrate
 from paperradar.store.sqlite.papers import Prepared as Prepared  # re-exported
 
@@ -159,34 +157,6 @@ class SqliteStore:
                 raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
             raise
 
-    # -- papers (kept for the many callers and tests of the store itself) ----------------
 
-    def upsert(
-        self, records: Sequence[Paper] | Sequence[Prepared], report: IngestReport | None = None
-    ) -> IngestReport:
-        """:meth:`SqlitePapers.upsert <paperradar.store.sqlite.papers.SqlitePapers.upsert>`."""
-        return self.papers.upsert(records, report)
-
-    def resolve(self, ref: str) -> int:
-        """:meth:`SqlitePapers.resolve <paperradar.store.sqlite.papers.SqlitePapers.resolve>`."""
-        return self.papers.resolve(ref)
-
-    def get(self, ref: str) -> Paper:
-        """:meth:`SqlitePapers.get <paperradar.store.sqlite.papers.SqlitePapers.get>`."""
-        return self.papers.get(ref)
-
-    def load(self, row_ids: Sequence[int], with_sightings: bool = False) -> list[Paper]:
-        """:meth:`SqlitePapers.load <paperradar.store.sqlite.papers.SqlitePapers.load>`."""
-        return self.papers.load(row_ids, with_sightings)
-
-    def count(self) -> int:
-        """:meth:`SqlitePapers.count <paperradar.store.sqlite.papers.SqlitePapers.count>`."""
-        return self.papers.count()
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Run a read-only query (for the library's own modules: stats, search)."""
-        return list(self.conn.execute(sql, params))
-
-
-#: the name the library used before the storage seam (kept for callers of Store(path))
+#: ``paperradar.Store``: the embedded default, opened from a path or with ``Store.open(home)``
 Store = SqliteStore

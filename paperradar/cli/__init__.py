@@ -4,9 +4,9 @@ Every command turns a PaperRadarError into ``error: <message>`` on stderr and ex
 (2 for bad input or usage); results go to stdout, as a table or, with ``--json``, as JSON.
 
 This module defines the ``paperradar`` group and adds the commands of its modules to it:
-library (ingest, search, similar, embed, show, stats), radar (profiles, feedback, rules,
-digest, deliver, trending, affinity), sources (sync, watch, profile add-author), web (serve,
-user) and eval. They share paperradar.cli.common and import nothing from here.
+library (ingest, search, similar, embed, show, stats), profiles (profile, feedback, rules),
+digests (digest, deliver, trending, affinity), sources (sync, watch, profile add-author), web
+(serve, user) and eval. They share paperradar.cli.common and import nothing from here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from paperradar import __version__
-from paperradar.cli import eval, library, radar, sources, web
+from paperradar.cli import digests, eval, library, profiles, sources, web
 from paperradar.cli.common import reset_consoles
 
 
@@ -35,9 +35,9 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj["home"] = home
 
 
-for _module in (library, radar, sources, web, eval):
+for _module in (library, profiles, digests, sources, web, eval):
     for _command in _module.commands.commands:
         main.add_command(_command)
-radar.profile.add_command(sources.profile_add_author)
+profiles.profile.add_command(sources.profile_add_author)
 
 __all__ = ["main"]

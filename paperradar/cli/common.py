@@ -1,5 +1,6 @@
 """What the command modules share: the consoles, JSON output, error handling, the store of the
-home given, the search filters, progress bars, and :class:`CommandSet`.
+home given, the profile a command is for, the search filters, progress bars, and
+:class:`CommandSet`.
 
 It imports no command module and not ``paperradar.cli``. Library modules beyond the light
 ones (errors, models, config) are imported inside the functions that use them, so that
@@ -20,16 +21,20 @@ import orjson
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
-from paperradar.errors import PaperRadarError
+from paperradar.errors import PaperRadarError, UsageError
 
 if TYPE_CHECKING:
+    from paperradar.embedding import Embedder
     from paperradar.models import Paper
     from paperradar.search import Filters
-    from paperradar.store import Store
+    from paperradar.search.rerank import Reranker
+    from paperradar.store.api import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: progress(stage, done, total): one bar per stage (see :func:`stage_progress`)
 StageProgress = Callable[[str, int, int], None]
+#: the help of every ``--profile`` option
+PROFILE_HELP = "The profile (may be left out when there is only one)."
 
 
 class _Console(Console):
@@ -119,6 +124,37 @@ def home_store(ctx: click.Context, home: Path | None = None) -> Store:
     from paperradar.store import open_store
 
     return open_store(resolve_home(home or ctx.obj["home"]))
+
+
+def home_embedder(ctx: click.Context, home: Path | None = None) -> Embedder:
+    """The embedder of the home's config (``[embedding] model``; ``PAPERRADAR_EMBEDDER``
+    first, for tests), MiniLM by default."""
+    from paperradar.config import load_config, resolve_home
+    from paperradar.embedding import default_embedder
+
+    return default_embedder(load_config(resolve_home(home or ctx.obj["home"])))
+
+
+def home_reranker(ctx: click.Context, home: Path | None = None) -> Reranker:
+    """The reranker ``[search] rerank`` of the home's config names (default: none)."""
+    from paperradar.config import load_config, resolve_home
+    from paperradar.search.rerank import configured_reranker
+
+    return configured_reranker(load_config(resolve_home(home or ctx.obj["home"])))
+
+
+def resolve_profile(store: Store, given: str | None) -> str:
+    """The named profile, or the only one there is."""
+    from paperradar.radar.profiles import profile_names
+
+    if given:
+        return given
+    names = profile_names(store)
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UsageError("no profile yet: create one with `paperradar profile create NAME`")
+    raise UsageError(f"--profile is needed: there are {len(names)} ({', '.join(names)})")
 
 
 def escape(text: str) -> str:

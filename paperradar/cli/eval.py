@@ -21,6 +21,7 @@ from paperradar.cli.common import (
     StageProgress,
     emit_json,
     handle_errors,
+    home_embedder,
     home_store,
     stage_progress,
 )
@@ -110,13 +111,12 @@ def eval_csfcube(
     """CSFCube faceted query-by-example: NDCG%20 and more on its two-fold test protocol,
     beside the published SPECTER figures. Methods: paperradar, bm25, hybrid (each also
     -facet: the query's facet sentences only) and specter (the dataset's rankings)."""
-    from paperradar.embedding import default_embedder
     from paperradar.eval import csfcube
 
     with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = csfcube.run(
             data,
-            embedder=default_embedder(),
+            embedder=home_embedder(ctx, home),
             methods=_methods(methods),
             store=store,
             progress=progress,
@@ -150,13 +150,12 @@ def eval_citeulike(
     home: Path | None,
 ) -> None:
     """CiteULike libraries: recall@M of held-out papers for sampled users."""
-    from paperradar.embedding import default_embedder
     from paperradar.eval import citeulike
 
     with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = citeulike.run(
             data,
-            embedder=default_embedder(),
+            embedder=home_embedder(ctx, home),
             methods=_methods(methods),
             split=split,
             users=users,
@@ -213,7 +212,6 @@ def eval_authors(
     home: Path | None,
 ) -> None:
     """Authors as users: rank their later papers from their earlier ones."""
-    from paperradar.embedding import default_embedder
     from paperradar.eval import authors
     from paperradar.eval.replay import LIKE_TOP as DEFAULT_LIKE_TOP
 
@@ -221,7 +219,7 @@ def eval_authors(
     with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         report = authors.run(
             data,
-            embedder=default_embedder(),
+            embedder=home_embedder(ctx, home),
             methods=_methods(methods),
             cutoff=cutoff.date() if cutoff else None,
             min_papers=min_papers,
@@ -307,7 +305,6 @@ def eval_tune(
 ) -> None:
     """Choose the ranking's defaults on TUNE units of every benchmark given (two at least),
     and report them on the held-out REPORT units (docs/evaluation.md, "Tuning")."""
-    from paperradar.embedding import default_embedder
     from paperradar.eval.tuning import sets as tuning_sets
     from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
 
@@ -317,7 +314,7 @@ def eval_tune(
             "give at least two of --csfcube, --citeulike and --authors: no default is tuned "
             "on a single benchmark"
         )
-    embedder = default_embedder()
+    embedder = home_embedder(ctx, home)
     benchmarks = []
     with home_store(ctx, home) as store, stage_progress(quiet or as_json) as progress:
         if csfcube is not None:

@@ -19,6 +19,8 @@ from paperradar.cli.common import (
     filter_options,
     filters_from,
     handle_errors,
+    home_embedder,
+    home_reranker,
     home_store,
     out,
 )
@@ -26,11 +28,12 @@ from paperradar.codec import paper_to_dict
 from paperradar.readers import FORMAT_NAMES
 
 if TYPE_CHECKING:
+    from paperradar.embedding import Embedder
     from paperradar.embedding.backfill import EmbedReport
     from paperradar.models import IngestReport, Paper
     from paperradar.readers import OpenedFile
     from paperradar.search import Hit
-    from paperradar.store import Store
+    from paperradar.store.api import Store
 
 #: paperradar.search.semantic.MODES, for --mode's choices (importing it would slow every
 #: command's start-up; a test keeps the two equal)
@@ -73,7 +76,11 @@ def ingest(
     with home_store(ctx) as store:
         report = _ingest_with_progress(store, list(files), fmt, skip_bad, quiet or as_json)
         elapsed = time.perf_counter() - started
-        embedded = _embed_with_progress(store, quiet or as_json) if then_embed else None
+        embedded = (
+            _embed_with_progress(store, home_embedder(ctx), quiet or as_json)
+            if then_embed
+            else None
+        )
     if as_json:
         extra = {"embedded": embedded.embedded} if embedded else {}
         emit_json({**dataclasses.asdict(report), "seconds": round(elapsed, 3), **extra})
@@ -189,17 +196,17 @@ def search(
     Hybrid and semantic search need embeddings (`paperradar embed`); until there are any,
     hybrid search gives keyword results and says so.
     """
-    from paperradar.embedding import default_embedder
     from paperradar.search.semantic import has_vectors
     from paperradar.search.semantic import search as semantic_search_mode
 
     filters = filters_from(since, until, category, source)
-    embedder = default_embedder() if mode != "keyword" else None
+    embedder = home_embedder(ctx) if mode != "keyword" else None
+    reranker = home_reranker(ctx)
     with home_store(ctx) as store:
         keyword_only = embedder is not None and not has_vectors(store, embedder.model_id)
         keyword_only = keyword_only and mode == "hybrid"
         hits = semantic_search_mode(
-            store, query, "keyword" if keyword_only else mode, embedder, limit, filters
+            store, query, "keyword" if keyword_only else mode, embedder, limit, filters, reranker
         )
     if keyword_only and not as_json:
         err.print("note: no embeddings yet, so keyword results only (run `paperradar embed`)")
@@ -236,12 +243,11 @@ def similar(
 
     Never returns the paper itself or its duplicates. Scores are cosine similarities.
     """
-    from paperradar.embedding import default_embedder
     from paperradar.search.semantic import papers_from_file
     from paperradar.search.semantic import similar as find_similar
 
     filters = filters_from(since, until, category, source)
-    embedder = default_embedder()
+    embedder = home_embedder(ctx)
     papers = papers_from_file(file) if file else []
     with home_store(ctx) as store:
         hits = find_similar(
@@ -265,7 +271,7 @@ def similar(
 def embed(ctx: click.Context, limit: int | None, quiet: bool, as_json: bool) -> None:
     """Embed the papers that have no vector yet (resumable: Ctrl-C keeps what is done)."""
     with home_store(ctx) as store:
-        report = _embed_with_progress(store, quiet or as_json, limit)
+        report = _embed_with_progress(store, home_embedder(ctx), quiet or as_json, limit)
     if as_json:
         emit_json(dataclasses.asdict(report))
         return
@@ -274,11 +280,11 @@ def embed(ctx: click.Context, limit: int | None, quiet: bool, as_json: bool) -> 
     )
 
 
-def _embed_with_progress(store: Store, quiet: bool, limit: int | None = None) -> EmbedReport:
-    from paperradar.embedding import default_embedder
+def _embed_with_progress(
+    store: Store, embedder: Embedder, quiet: bool, limit: int | None = None
+) -> EmbedReport:
     from paperradar.embedding.backfill import embed_missing
 
-    embedder = default_embedder()
     if quiet or not err.is_terminal:
         return embed_missing(store, embedder, limit=limit)
     from rich.progress import (

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
-from paperradar.cli.common import CommandSet, emit_json, err, handle_errors, home_store, out
+from paperradar.cli.common import (
+    CommandSet,
+    emit_json,
+    err,
+    handle_errors,
+    home_embedder,
+    home_store,
+    out,
+)
 from paperradar.config import load_config, resolve_home
 from paperradar.errors import PaperRadarError, UsageError
 
@@ -120,10 +128,9 @@ def sync(
         report = sync_home(store, home, only=only, dry_run=dry_run, progress=progress)
         embedded = None
         if embed and not dry_run:
-            from paperradar.embedding import default_embedder
             from paperradar.embedding.backfill import embed_missing
 
-            embedded = embed_missing(store, default_embedder()).embedded
+            embedded = embed_missing(store, home_embedder(ctx)).embedded
     _print_report(report, dry_run, as_json, embedded)
 
 

@@ -7,9 +7,7 @@ import sys
 
 import click
 
-from paperradar.cli.common import CommandSet, err, handle_errors, out
-from paperradar.cli.common import emit_json as _emit_json
-from paperradar.cli.common import home_store as _store
+from paperradar.cli.common import CommandSet, emit_json, err, handle_errors, home_store, out
 from paperradar.config import resolve_home
 from paperradar.errors import UsageError
 
@@ -83,7 +81,7 @@ def user_add(
     from paperradar.web.accounts import add_user, grant_profile
 
     password = _password(password_stdin)
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         for profile in profiles:  # unknown profiles fail before the user is made
             load_profile(store, profile)
         add_user(store, name, password)
@@ -100,10 +98,10 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
     """The users and the profiles each owns."""
     from paperradar.web.accounts import list_users
 
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         users = list_users(store)
     if as_json:
-        _emit_json([{"name": u.name, "profiles": profiles} for u, profiles in users])
+        emit_json([{"name": u.name, "profiles": profiles} for u, profiles in users])
         return
     if not users:
         out.print("no users")
@@ -119,7 +117,7 @@ def user_rm(ctx: click.Context, name: str) -> None:
     """Remove a user and their sessions (their profiles stay, owned by nobody)."""
     from paperradar.web.accounts import remove_user
 
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         remove_user(store, name)
     out.print(f"user {name} removed")
 
@@ -134,7 +132,7 @@ def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
     from paperradar.web.accounts import set_password
 
     password = _password(password_stdin)
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         set_password(store, name, password)
     out.print(f"password of {name} changed")
 
@@ -148,7 +146,7 @@ def user_grant(ctx: click.Context, name: str, profile: str) -> None:
     """Give profile PROFILE to user NAME (made with the CLI, a profile belongs to nobody)."""
     from paperradar.web.accounts import grant_profile
 
-    with _store(ctx) as store:
+    with home_store(ctx) as store:
         previous = grant_profile(store, name, profile)
     moved = f" (it belonged to {previous} before)" if previous else ""
     out.print(f"{profile} now belongs to {name}{moved}", markup=False)

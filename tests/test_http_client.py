@@ -248,6 +248,7 @@ def test_post_json_sends_the_payload_and_retries(http_server: LocalServer, polit
     assert logged[0].param("f") == "x"
 
 
+@pytest.mark.serial  # measures waits of 0.2 s: no load beside it
 def test_the_host_interval_is_kept(http_server: LocalServer, polite: Any) -> None:
     http_server.route("/a", [Reply(200, "a")])
     http_server.route("/b", [Reply(500), Reply(200, "b")])

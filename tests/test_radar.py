@@ -7,6 +7,7 @@ days; the researcher's own papers (a BibTeX file) are two on graphs and one on s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from paperradar.radar.profiles import (
     remove_rule,
 )
 from paperradar.radar.ranking import RankingConfig, diversify, rank, scorer_for
+from paperradar.search.rerank import IdentityReranker, RerankQuery
 
 FIXTURES = Path(__file__).parent / "fixtures" / "radar"
 LISTINGS = FIXTURES / "listings.jsonl"
@@ -377,3 +379,45 @@ def test_cli_profile_feedback_and_digest(tmp_path: Path, monkeypatch: pytest.Mon
     assert two.code == 0
     ambiguous = run_cli(home, "like", "2607.00040")
     assert ambiguous.code == 2 and "--profile is needed" in ambiguous.stderr
+
+
+# --------------------------------------------------------------------------- rerankers
+
+
+class _TopicFirst:
+    """A reranker that puts one topic's papers first, keeping the order otherwise."""
+
+    name = "topic-first"
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.queries: list[RerankQuery] = []
+
+    def rerank(self, query: RerankQuery, candidates: Sequence[str]) -> list[int]:
+        self.queries.append(query)
+        return sorted(range(len(candidates)), key=lambda i: self.word not in candidates[i])
+
+
+def test_a_reranker_reorders_the_digest_pool_before_diversity(
+    store: Store, embedder: FakeEmbedder
+) -> None:
+    plain = make_digest(
+        store, "ada", embedder, DigestOptions(start=DAY1, end=DAY1, top=5, record=False)
+    )
+    assert topic(plain.entries[0].paper) == "graphs"  # the profile is mostly graphs
+    reranker = _TopicFirst("robots")
+    reranked = make_digest(
+        store,
+        "ada",
+        embedder,
+        DigestOptions(start=DAY1, end=DAY1, top=5, record=False, reranker=reranker),
+    )
+    assert topic(reranked.entries[0].paper) == "robots"
+    assert reranker.queries and len(reranker.queries[0].anchors) == 3  # the own papers
+    same = make_digest(
+        store,
+        "ada",
+        embedder,
+        DigestOptions(start=DAY1, end=DAY1, top=5, record=False, reranker=IdentityReranker()),
+    )
+    assert [e.row_id for e in same.entries] == [e.row_id for e in plain.entries]

@@ -13,11 +13,23 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from paperradar.embedding import Embedder
+import numpy as np
+import numpy.typing as npt
+
+from paperradar.embedding import Embedder, paper_text
 from paperradar.errors import UsageError
 from paperradar.models import Digest, Filters, Ranked
 from paperradar.radar.profiles import load_profile
-from paperradar.radar.ranking import RankingConfig, diversify, load_inputs, rank_inputs, with_papers
+from paperradar.radar.ranking import (
+    Pick,
+    RankingConfig,
+    RankingInputs,
+    diversify,
+    load_inputs,
+    rank_inputs,
+    with_papers,
+)
+from paperradar.search.rerank import IdentityReranker, Reranker, RerankQuery, apply_reranker
 from paperradar.store.api import Store
 from paperradar.store.api.radar import DigestItem
 
@@ -35,6 +47,9 @@ class DigestOptions:
     record: bool = True  # remember what was shown, so later digests do not repeat it
     diversity: float = 0.75  # MMR balance: 1 = by score alone
     config: RankingConfig = field(default_factory=RankingConfig)
+    #: a second look at the ranked pool before diversity picks from it (None: as ranked;
+    #: the CLI, the web app and watch pass the one ``[search] rerank`` names)
+    reranker: Reranker | None = None
 
 
 def candidate_ids(store: Store, start: dt.date, end: dt.date) -> list[int]:
@@ -64,7 +79,11 @@ def make_digest(
     candidates = [i for i in candidate_ids(store, options.start, options.end) if i not in seen]
     inputs = load_inputs(store, profile, embedder, candidates, options.config)
     picks, vectors = rank_inputs(inputs, options.config, keep=POOL * options.top)
-    chosen = diversify(picks, vectors, options.top, options.diversity)
+    relevance = None
+    if options.reranker is not None and not isinstance(options.reranker, IdentityReranker):
+        picks, vectors = _reranked(options.reranker, inputs, picks, vectors)
+        relevance = [float(len(picks) - i) for i in range(len(picks))]  # the reranker's order
+    chosen = diversify(picks, vectors, options.top, options.diversity, relevance)
     entries = with_papers(store, chosen, with_sightings=True)
     digest = Digest(
         profile=profile.name,
@@ -77,6 +96,22 @@ def make_digest(
     if options.record:
         digest.id = _record(store, profile.id, digest)
     return digest
+
+
+def _reranked(
+    reranker: Reranker, inputs: RankingInputs, picks: list[Pick], vectors: npt.NDArray[np.float32]
+) -> tuple[list[Pick], npt.NDArray[np.float32]]:
+    """The pool in the reranker's order, its vectors' rows with it. The query is the
+    profile's papers (own and liked), as the ranking's anchors."""
+    anchors = tuple(paper_text(t.title, t.abstract) for t in inputs.profile.texts.values())
+    texts = inputs.candidates.texts
+
+    def text_of(index: int) -> str:
+        text = texts[picks[index].row_id]
+        return paper_text(text.title, text.abstract)
+
+    order = apply_reranker(reranker, RerankQuery(anchors=anchors), range(len(picks)), text_of)
+    return [picks[i] for i in order], vectors[order] if len(order) else vectors
 
 
 def _record(store: Store, profile_id: int, digest: Digest) -> int:

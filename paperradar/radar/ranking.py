@@ -554,28 +554,39 @@ class _Ranked(Protocol):
 R = TypeVar("R", bound=_Ranked)
 
 
-def diversify(ranked: Sequence[R], vectors: Matrix, top: int, balance: float = 0.75) -> list[R]:
+def diversify(
+    ranked: Sequence[R],
+    vectors: Matrix,
+    top: int,
+    balance: float = 0.75,
+    relevance: Sequence[float] | None = None,
+) -> list[R]:
     """The ``top`` entries by maximal marginal relevance (Carbonell & Goldstein 1998) over
     the best ``4 * top``: each pick maximises ``balance * relevance - (1 - balance) *
     (max cosine to the papers already picked)``, relevance being the score rescaled to
-    [0, 1] over that pool. Followed papers are always kept, first among equals."""
+    [0, 1] over that pool -- or, when a reranker reordered the entries, the given
+    ``relevance`` (higher first), which then also orders the picks. Followed papers are
+    always kept, first among equals."""
     if top <= 0 or not ranked:
         return []
     pool = min(len(ranked), 4 * top)
-    scores = np.array([r.score for r in ranked[:pool]], dtype=np.float64)
+    given = relevance is not None
+    values_in = relevance if relevance is not None else [r.score for r in ranked]
+    scores = np.array(values_in[:pool], dtype=np.float64)
     span = float(scores.max() - scores.min()) or 1.0
-    relevance = (scores - scores.min()) / span
+    relevance_ = (scores - scores.min()) / span
     sims = vectors[:pool] @ vectors[:pool].T
     picked: list[int] = []
     left = list(range(pool))
     closest = np.full(pool, -np.inf)
     while left and len(picked) < top:
-        values = balance * relevance[left] - (1 - balance) * np.maximum(closest[left], 0.0)
+        values = balance * relevance_[left] - (1 - balance) * np.maximum(closest[left], 0.0)
         best = left[int(np.argmax(values))] if picked else left[0]
         picked.append(best)
         left.remove(best)
         closest = np.maximum(closest, sims[best])
-    chosen = [ranked[i] for i in sorted(picked, key=lambda i: -ranked[i].score)]
+    order = sorted(picked) if given else sorted(picked, key=lambda i: -ranked[i].score)
+    chosen = [ranked[i] for i in order]
     followed = [r for r in ranked if r.why.rule and r not in chosen]
     return chosen + followed
 

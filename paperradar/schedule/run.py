@@ -27,6 +27,7 @@ from paperradar.embedding.backfill import embed_missing
 from paperradar.errors import PaperRadarError
 from paperradar.radar.profiles import profile_names, seed_ids
 from paperradar.schedule.watch import Schedule, WatchSettings
+from paperradar.search.rerank import configured_reranker
 from paperradar.sources import configured_sources
 from paperradar.sources.http import PoliteClient, http_settings, open_client
 from paperradar.sources.sync import Progress, SyncReport, sync_sources
@@ -80,7 +81,9 @@ def run_slot(
         parts.extend(f"{run.name} failed: {run.error}" for run in report.failed)
         if should_stop():
             return "interrupted", "; ".join(parts)
-        model = embedder or default_embedder()
+        config = load_config(home)
+        model = embedder or default_embedder(config)
+        reranker = configured_reranker(config)
         if settings.embed:
             parts.append(f"embedded {embed_missing(store, model).embedded}")
         start = settings.schedule.previous_day(slot)
@@ -98,7 +101,9 @@ def run_slot(
                     store,
                     name,
                     model,
-                    DigestOptions(start=start, end=slot.date(), top=settings.top),
+                    DigestOptions(
+                        start=start, end=slot.date(), top=settings.top, reranker=reranker
+                    ),
                 )
             except PaperRadarError as exc:  # one profile's problem does not stop the others
                 parts.append(f"{name}: error: {exc}")

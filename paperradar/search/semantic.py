@@ -25,6 +25,7 @@ from paperradar.search import (
     keyword_ranking,
     keyword_search,
 )
+from paperradar.search.rerank import IdentityReranker, Reranker, RerankQuery, apply_reranker
 from paperradar.store.api import Store
 
 #: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.
@@ -95,6 +96,10 @@ def hybrid_search(
     return hits_for(store, fuse_ranks((keyword, semantic))[:limit])
 
 
+#: with a reranker, the first stage fetches this many times the results asked for
+RERANK_DEPTH = 4
+
+
 def search(
     store: Store,
     query: str,
@@ -102,10 +107,32 @@ def search(
     embedder: Embedder | None = None,
     limit: int = 20,
     filters: Filters | None = None,
+    reranker: Reranker | None = None,
 ) -> list[Hit]:
-    """Search in one of :data:`MODES`."""
+    """Search in one of :data:`MODES`. With a ``reranker`` (``[search] rerank``), the first
+    :data:`RERANK_DEPTH` x ``limit`` results are reranked and the best ``limit`` kept."""
     if limit < 1:
         raise UsageError("--limit must be at least 1")
+    if reranker is None or isinstance(reranker, IdentityReranker):
+        return _first_stage(store, query, mode, embedder, limit, filters)
+    hits = _first_stage(store, query, mode, embedder, limit * RERANK_DEPTH, filters)
+    reranked = apply_reranker(
+        reranker,
+        RerankQuery(text=query),
+        hits,
+        lambda h: paper_text(h.paper.title, h.paper.abstract),
+    )
+    return reranked[:limit]
+
+
+def _first_stage(
+    store: Store,
+    query: str,
+    mode: str,
+    embedder: Embedder | None,
+    limit: int,
+    filters: Filters | None,
+) -> list[Hit]:
     if mode == "keyword":
         return keyword_search(store, query, limit, filters)
     if embedder is None:

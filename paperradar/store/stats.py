@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 
 def _iso(value: dt.date | None) -> str | None:

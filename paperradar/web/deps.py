@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, default_embedder
+from paperradar.search.rerank import Reranker, configured_reranker
 from paperradar.store import open_store
 from paperradar.store.api import Store
 from paperradar.web.accounts import Session, User, session_for
@@ -55,6 +56,7 @@ class WebState:
         self.single_user = single_user
         self.store = open_store(home)  # shared by the worker threads, a connection each
         self._embedder = embedder
+        self._reranker: Reranker | None = None
         self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
         #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
         #: button answers its card with the score it had, without ranking the day again
@@ -72,6 +74,13 @@ class WebState:
         if self._embedder is None:
             self._embedder = default_embedder(load_config(self.home))
         return self._embedder
+
+    @property
+    def reranker(self) -> Reranker:
+        """``[search] rerank`` of the home's config (read once, like the embedder)."""
+        if self._reranker is None:
+            self._reranker = configured_reranker(load_config(self.home))
+        return self._reranker
 
 
 def state_of(request: Request) -> WebState:

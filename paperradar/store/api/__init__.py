@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 from paperradar.store.api.accounts import AccountRepo
 from paperradar.store.api.delivery import DeliveryRepo
@@ -82,6 +82,10 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 __all__ = [

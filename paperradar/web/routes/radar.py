@@ -112,7 +112,9 @@ def radar(
         store,
         name,
         state_of(request).embedder,
-        DigestOptions(start=chosen, end=chosen, top=TOP, record=False),
+        DigestOptions(
+            start=chosen, end=chosen, top=TOP, record=False, reranker=state_of(request).reranker
+        ),
     )
     cards = [card_for(e.paper, e.row_id, prof, e, chosen) for e in digest.entries]
     shown = state_of(request).shown

@@ -93,7 +93,9 @@ def search_page(
             if wanted == "hybrid" and embedder and not has_vectors(store, embedder.model_id):
                 wanted, embedder = "keyword", None
                 note = "no embeddings yet, so keyword results only (run `paperradar embed`)"
-            hits = run_search(store, form.q, wanted, embedder, count, filters)
+            hits = run_search(
+                store, form.q, wanted, embedder, count, filters, state_of(request).reranker
+            )
     except PaperRadarError as exc:
         problem = str(exc)
         status = 400 if exc.exit_code == 2 else 500

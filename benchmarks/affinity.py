@@ -22,25 +22,25 @@ import argparse
 import contextlib
 import gzip
 import json
-import os
 import random
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row, write_results
+from _lib.cpu import OthersCpu
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_SLICE, RESULTS_DIR
 
 from paperradar.embedding import Embedder, FakeEmbedder, MiniLMEmbedder, Progress, Vectors
 from paperradar.radar.affinity import AffinityReport, compute_affinity, write_scores
-from paperradar.store import Store
+from paperradar.store import Store, open_store
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT / "data" / "arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz"
-RESULTS = ROOT / "benchmarks" / "results" / "affinity.json"
+DEFAULT_DATA = ARXIV_SLICE
+RESULTS = RESULTS_DIR / "affinity.json"
 
 
 class CountingEmbedder:
@@ -123,26 +123,6 @@ def make_dataset(
     return directory, submissions_file, used
 
 
-def cpu_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine so far."""
-    with open("/proc/stat", encoding="utf-8") as fh:
-        values = [int(v) for v in fh.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-@contextlib.contextmanager
-def others_share(into: dict[str, float]) -> Iterator[None]:
-    """Record in ``into["others_cpu"]`` the share of the machine other processes used."""
-    busy0, total0 = cpu_ticks()
-    own0 = os.times()
-    yield
-    own1 = os.times()
-    busy1, total1 = cpu_ticks()
-    own = (own1.user + own1.system - own0.user - own0.system) * os.sysconf("SC_CLK_TCK")
-    into["others_cpu"] = round(max(0.0, (busy1 - busy0) - own) / max(1, total1 - total0), 2)
-
-
 def run(
     label: str,
     reviewers: Path,
@@ -153,13 +133,14 @@ def run(
 ) -> tuple[AffinityReport, dict[str, Any]]:
     figures: dict[str, Any] = {"run": label}
     before = embedder.texts
-    with others_share(figures):
+    with OthersCpu() as others:
         started = time.perf_counter()
         report = compute_affinity(reviewers, submissions, embedder, store=store)
         total = time.perf_counter() - started
         written = time.perf_counter()
         rows = write_scores(report.rows(), out)
         write_s = time.perf_counter() - written
+    figures["others_cpu"] = round(others.share, 2)  # of the machine, other processes
     figures.update(
         texts=report.texts,
         embedded=embedder.texts - before,
@@ -200,7 +181,7 @@ def main() -> int:
         reviewers, submissions, used = make_dataset(
             papers, folder, args.reviewers, args.submissions, args.papers, args.seed
         )
-        store = Store(folder / "radar.db")
+        store = open_store(folder)
         runs = []
         cold, figures = run("cold", reviewers, submissions, embedder, store, folder / "a.csv")
         runs.append(figures)

@@ -26,15 +26,14 @@ most of it arxiv-sanity's SVM.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _machine import describe_machine, write_results
+from _lib.machine import run_record, write_results
+from _lib.paths import ARXIV_DAILY, EVAL_HOME, RESULTS_DIR, shown
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import MINILM_ID, default_embedder
@@ -43,10 +42,9 @@ from paperradar.eval import authors
 from paperradar.eval.replay import SPLITS, EvalProgress
 from paperradar.eval.table import format_report, report_to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
-DEFAULT_HOME = Path("/tmp/paperradar-eval-authors/home")
-RESULTS = ROOT / "benchmarks" / "results" / "authors.json"
+DEFAULT_DATA = ARXIV_DAILY
+DEFAULT_HOME = EVAL_HOME
+RESULTS = RESULTS_DIR / "authors.json"
 DEFAULT_METHOD_USERS = ("arxiv-sanity=80",)
 REFERENCE = authors.REFERENCE  # paperradar
 METRIC = "recall@20"  # a digest's default size
@@ -189,15 +187,15 @@ def main() -> int:
     args = parser.parse_args()
     methods = [m.strip() for v in args.methods or [] for m in v.split(",") if m.strip()]
     embedder = default_embedder()
-    ran_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    load = [round(x, 2) for x in os.getloadavg()]
+    record = run_record()  # when, the machine, the load average at the start
+    load = record["load_average_at_start"]
     started = time.perf_counter()
     try:
         caps = method_users(args.method_users or list(DEFAULT_METHOD_USERS))
         if embedder.model_id != MINILM_ID and args.results.resolve() == RESULTS:
             raise UsageError(
                 f"the embedder is {embedder.model_id} (PAPERRADAR_EMBEDDER?), not {MINILM_ID}: "
-                f"give another --results than {RESULTS.relative_to(ROOT)}"
+                f"give another --results than {shown(RESULTS)}"
             )
         with Store.open(args.home) as store:
             report = authors.run(
@@ -218,9 +216,7 @@ def main() -> int:
     results = {
         **report_to_json(report),
         "model": embedder.model_id,
-        "ran_at": ran_at,
-        "machine": describe_machine(),
-        "load_average_at_start": load,
+        **record,
         "seconds": round(seconds, 1),
         "command": shlex.join(["python", "benchmarks/authors.py", *sys.argv[1:]]),
     }

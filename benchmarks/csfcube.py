@@ -11,42 +11,29 @@ otherwise.
 
     python benchmarks/csfcube.py [--data PATH] [--home DIR] [--precision auto|fp32|bf16]
                                  [--method NAME ...]
-
-The helpers at the end (load_gold, query_metrics, aggregate, ...) keep benchmarks/fusion.py's
-imports working; they delegate to the library.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row, write_results
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import CSFCUBE, RESULTS_DIR, shown
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import MiniLMEmbedder
 from paperradar.eval import EvalReport, csfcube
-from paperradar.eval.metrics import fold_mean_ci95
 from paperradar.eval.table import format_report, report_to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "csfcube"
-RESULTS = ROOT / "benchmarks" / "results" / "csfcube.json"
-FACETS = csfcube.FACETS
-GROUPS = csfcube.SPLITS
-METRICS = csfcube.METRICS
+DEFAULT_DATA = CSFCUBE
+RESULTS = RESULTS_DIR / "csfcube.json"
 TOLERANCE = 0.0006  # the README prints 3 decimals
-
-Grades = dict[str, int]  # candidate pid -> adjudicated grade
-QueryKey = str  # "<qpid>_<facet>", as in evaluation_splits.json
 
 
 def specter_reproduced(report: EvalReport) -> bool:
@@ -116,7 +103,7 @@ def main() -> int:
     )
     print(format_report(report))
     print(f"SPECTER reproduced: {reproduced}")
-    print(f"results:   {RESULTS.relative_to(ROOT)}")
+    print(f"results:   {shown(RESULTS)}")
     return 0 if reproduced else 1
 
 
@@ -140,63 +127,6 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         for metric, label in (("ndcg%20", "NDCG%20"), ("map", "MAP"))
     ]
-
-
-# --- helpers benchmarks/fusion.py imports (delegating to paperradar.eval.csfcube) ----------
-
-
-def load_gold(data: Path) -> dict[QueryKey, Grades]:
-    """The graded pool of every query-facet, without the query paper itself."""
-    return csfcube.read_pools(data)
-
-
-def check_queries(data: Path, gold: dict[QueryKey, Grades], splits: dict[str, Any]) -> None:
-    """queries-release.csv, the pools and the splits must agree (a library error otherwise)."""
-    del splits  # read again, and checked, by the library
-    csfcube.check_queries(data / csfcube.QUERIES, gold)
-    csfcube.read_folds(data / csfcube.SPLITS_FILE, gold)
-
-
-def query_metrics(grades: Sequence[int]) -> dict[str, float]:
-    """Every metric for one query, from the grades of its pool in ranked order."""
-    ids = [str(i) for i in range(len(grades))]
-    return csfcube.query_metrics(ids, dict(zip(ids, grades, strict=True)))
-
-
-def aggregate(
-    per_query: dict[QueryKey, dict[str, float]], splits: dict[str, Any]
-) -> dict[str, dict[str, dict[str, float]]]:
-    """{"test"|"all50": {group: {metric: value}}}: the two-fold test protocol and the plain
-    mean over the group's query-facets."""
-    out: dict[str, dict[str, dict[str, float]]] = {"test": {}, "all50": {}}
-    for group in GROUPS:
-        folds = [splits[group]["fold1_test"], splits[group]["fold2_test"]]
-        members = [q for q in per_query if group == "all" or q.endswith("_" + group)]
-        out["test"][group] = {
-            m: fold_mean_ci95([[per_query[q][m] for q in fold] for fold in folds])[0]
-            for m in METRICS
-        }
-        out["all50"][group] = {
-            m: statistics.mean(per_query[q][m] for q in members) for m in METRICS
-        }
-    return out
-
-
-def write_corpus(data: Path, out: Path) -> int:
-    """The CSFCube papers as paperradar JSON Lines; returns how many."""
-    source = data / csfcube.ABSTRACTS
-    papers = csfcube.read_papers(source)
-    with out.open("w", encoding="utf-8") as dst:
-        for n, paper in enumerate(papers.values()):
-            record = {
-                "title": paper.title,
-                "abstract": paper.abstract,
-                "s2_id": paper.id,
-                "aliases": [],
-                "sightings": [{"source": "csfcube", "locator": str(source), "rank": n + 1}],
-            }
-            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return len(papers)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row, write_results
+from _lib import storefile
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, BENCH_WORK, RESULTS_DIR, ROOT, data_missing
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
@@ -37,10 +39,9 @@ from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import add_files, create_profile, profile_names, record_feedback
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
-DEFAULT_WORK = Path("/tmp/paperradar-bench/digest")
-RESULTS = ROOT / "benchmarks" / "results" / "digest.json"
+DEFAULT_DATA = ARXIV_DAILY
+DEFAULT_WORK = BENCH_WORK / "digest"
+RESULTS = RESULTS_DIR / "digest.json"
 SEEDS = sorted((ROOT / "data" / "seeds").glob("00[01]_*.txt"))
 TARGET_S = 1.0
 RUNS = 5
@@ -50,9 +51,7 @@ def build(home: Path, data: Path, embedder: FakeEmbedder) -> dict[str, Any]:
     ready = home / "ready.json"
     if ready.exists():
         return {**json.loads(ready.read_text(encoding="utf-8")), "cached": True}
-    home.mkdir(parents=True, exist_ok=True)
-    for stale in home.glob("paperradar.db*"):
-        stale.unlink()
+    storefile.clear(home)
     store = Store.open(home)
     started = time.perf_counter()
     ingest_files(store, [data])
@@ -60,22 +59,24 @@ def build(home: Path, data: Path, embedder: FakeEmbedder) -> dict[str, Any]:
     started = time.perf_counter()
     embed_missing(store, embedder, chunk=4096)
     embed_s = time.perf_counter() - started
-    info = {"papers": store.count(), "ingest_s": round(ingest_s, 1), "embed_s": round(embed_s, 1)}
+    info = {
+        "papers": store.papers.count(),
+        "ingest_s": round(ingest_s, 1),
+        "embed_s": round(embed_s, 1),
+    }
     store.close()
     ready.write_text(json.dumps(info), encoding="utf-8")
     return {**info, "cached": False}
 
 
-def window(store: Store, wanted: int) -> tuple[dt.date, dt.date, int]:
-    days = store.query(
-        "SELECT listed AS d, count(*) AS n FROM papers WHERE listed IS NOT NULL "
-        "GROUP BY listed ORDER BY listed DESC"
-    )
+def window(home: Path, wanted: int) -> tuple[dt.date, dt.date, int]:
+    """The newest run of listing days that reaches ``wanted`` papers."""
+    days = storefile.listing_days(home)
     total = 0
-    start = end = dt.date.fromisoformat(days[0]["d"])
-    for row in days:
-        total += int(row["n"])
-        start = dt.date.fromisoformat(row["d"])
+    start = end = dt.date.fromisoformat(days[0][0])
+    for day, n in days:
+        total += n
+        start = dt.date.fromisoformat(day)
         if total >= wanted:
             break
     return start, end, total
@@ -102,8 +103,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--candidates", type=int, default=5000)
     args = parser.parse_args()
-    if not args.data.exists():
-        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+    if data_missing(args.data):
         return 2
     record = run_record()
     embedder = FakeEmbedder(dim=384)
@@ -114,7 +114,7 @@ def main() -> int:
     if "researcher" not in profile_names(store):
         create_profile(store, "researcher")
         add_files(store, "researcher", SEEDS)
-    start, end, n = window(store, args.candidates)
+    start, end, n = window(home, args.candidates)
     print(f"window {start} .. {end}: {n:,} candidates", flush=True)
     options = DigestOptions(start=start, end=end, top=20)
     results: dict[str, Any] = {
@@ -131,13 +131,7 @@ def main() -> int:
     results["digest"] = timed(digest)
     print(f"digest, no feedback: {results['digest']}", flush=True)
     ids = candidate_ids(store, start, end)
-    likes = [
-        str(r["pid"])
-        for r in store.query(
-            "SELECT pid FROM papers WHERE id IN (SELECT value FROM json_each(?)) LIMIT 20",
-            (json.dumps(ids[:20]),),
-        )
-    ]
+    likes = [str(pid) for pid in store.papers.pids(ids[:20]).values()]
     record_feedback(store, "researcher", likes[:10], "like")
     record_feedback(store, "researcher", likes[10:20], "dislike")
     results["digest_with_feedback"] = timed(digest)

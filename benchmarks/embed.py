@@ -30,7 +30,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
-from _machine import run_record, summary_row, write_results
+from _lib.cpu import OthersCpu
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, RESULTS_DIR, shown
 
 from paperradar.embedding import (
     MiniLMEmbedder,
@@ -41,9 +43,8 @@ from paperradar.embedding import (
     paper_text,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
-RESULTS = ROOT / "benchmarks" / "results" / "embed.json"
+DEFAULT_DATA = ARXIV_DAILY
+RESULTS = RESULTS_DIR / "embed.json"
 TARGET = 200.0
 MIN_COSINE = 0.999
 
@@ -63,27 +64,13 @@ def read_texts(path: Path, n: int) -> list[str]:
     return texts
 
 
-def cpu_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine so far."""
-    with open("/proc/stat", encoding="utf-8") as fh:
-        values = [int(v) for v in fh.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
 def timed(encode: Encode, texts: Sequence[str]) -> tuple[float, float, np.ndarray]:
     """Seconds taken, the share of the machine's CPU other processes used meanwhile, vectors."""
-    tick = os.sysconf("SC_CLK_TCK")
-    busy0, total0 = cpu_ticks()
-    own0 = os.times()
-    started = time.perf_counter()
-    vectors = normalise_rows(np.asarray(encode(texts)))
-    seconds = time.perf_counter() - started
-    own1 = os.times()
-    busy1, total1 = cpu_ticks()
-    own = (own1.user + own1.system - own0.user - own0.system) * tick
-    other = max(0.0, (busy1 - busy0) - own) / max(1, total1 - total0)
-    return seconds, other, vectors
+    with OthersCpu() as others:
+        started = time.perf_counter()
+        vectors = normalise_rows(np.asarray(encode(texts)))
+        seconds = time.perf_counter() - started
+    return seconds, others.share, vectors
 
 
 def with_threads(n: int, encode: Encode) -> Encode:
@@ -335,7 +322,7 @@ def main() -> None:
         "steps": rows,
     }
     write_results(out, result)
-    print(f"written: {out.relative_to(ROOT)}")
+    print(f"written: {shown(out)}")
 
 
 def mean_tokens(texts: Sequence[str]) -> float:

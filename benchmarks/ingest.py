@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -21,18 +20,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row, write_results
+from _lib.child import peak_rss_mb
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, RESULTS_DIR, data_missing, shown
+from _lib.storefile import store_bytes
 
 from paperradar import Store, ingest_files
+from paperradar.store.sqlite.keyword import TOKENIZE
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
-RESULTS = ROOT / "benchmarks" / "results" / "ingest.json"
+DEFAULT_DATA = ARXIV_DAILY
+RESULTS = RESULTS_DIR / "ingest.json"
 TARGET = 5000.0
-
-
-def store_size(home: Path) -> int:
-    return sum(f.stat().st_size for f in home.iterdir() if f.name.startswith("paperradar.db"))
 
 
 def baseline_parse(path: Path) -> tuple[int, float]:
@@ -54,9 +52,9 @@ def baseline_bare_fts(path: Path, folder: Path) -> float:
     conn = sqlite3.connect(folder / "bare.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # the store's tokenizer (papers_fts), so that the floor tokenizes alike
     conn.execute(
-        "CREATE VIRTUAL TABLE f USING fts5(title, abstract, authors, "
-        "tokenize = 'porter unicode61 remove_diacritics 2')"
+        f"CREATE VIRTUAL TABLE f USING fts5(title, abstract, authors, tokenize = '{TOKENIZE}')"
     )
     started = time.perf_counter()
     conn.execute("BEGIN")
@@ -71,8 +69,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="arxiv-cs-daily .jsonl.gz")
     args = parser.parse_args()
-    if not args.data.exists():
-        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+    if data_missing(args.data):
         return 2
     record = run_record()
     with tempfile.TemporaryDirectory(prefix="paperradar-bench-") as tmp:
@@ -82,16 +79,16 @@ def main() -> int:
         first = ingest_files(store, [args.data])
         first_s = time.perf_counter() - started
         store.close()  # the last connection checkpoints the WAL into the database file
-        size = store_size(home)
+        size = store_bytes(home)
         store = Store.open(home)
         started = time.perf_counter()
         second = ingest_files(store, [args.data])
         second_s = time.perf_counter() - started
-        papers = store.count()
+        papers = store.papers.count()
         store.close()
         n_parsed, parse_s = baseline_parse(args.data)
         bare_s = baseline_bare_fts(args.data, Path(tmp))
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     results = {
         **record,
         "data": str(args.data),
@@ -128,7 +125,7 @@ def main() -> int:
     print(f"baseline parse:     {parse_s:6.1f} s  {n_parsed / parse_s:8,.0f} records/s (gzip+json)")
     print(f"baseline bare FTS5: {bare_s:6.1f} s  {n_parsed / bare_s:8,.0f} records/s (insert only)")
     print(f"peak RSS:           {rss_mb:6.0f} MB")
-    print(f"results:            {out.relative_to(ROOT)}")
+    print(f"results:            {shown(out)}")
     return 0 if second.new == 0 else 1
 
 

@@ -26,28 +26,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _machine import run_record, summary_row, write_results
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, CITEULIKE, CSFCUBE, EVAL_HOME, RESULTS_DIR
 
 from paperradar import PaperRadarError, Store
 from paperradar.embedding import default_embedder
 from paperradar.eval.tuning import sets as tuning_sets
 from paperradar.eval.tuning.run import format_tuning, run, tuning_to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "benchmarks" / "results" / "ranking.json"
-DEFAULT_HOME = Path("/tmp/paperradar-eval-authors/home")
+RESULTS = RESULTS_DIR / "ranking.json"
+DEFAULT_HOME = EVAL_HOME
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--csfcube", type=Path, default=DATA / "csfcube")
-    parser.add_argument("--citeulike", type=Path, default=DATA / "citeulike-a")
-    parser.add_argument(
-        "--authors",
-        type=Path,
-        default=DATA / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz",
-    )
+    parser.add_argument("--csfcube", type=Path, default=CSFCUBE)
+    parser.add_argument("--citeulike", type=Path, default=CITEULIKE)
+    parser.add_argument("--authors", type=Path, default=ARXIV_DAILY)
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="vector cache")
     parser.add_argument("--citeulike-users", type=int, default=500)
     parser.add_argument("--authors-users", type=int, default=300)

@@ -43,8 +43,6 @@ import gzip
 import hashlib
 import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -53,15 +51,18 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from _machine import run_record, summary_row, write_results
+from _lib import storefile
+from _lib.child import memory, run_child
+from _lib.embedders import KnownTexts
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, BENCH_WORK, RESULTS_DIR, data_missing
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-daily" / "arxiv_cs_daily_dedup.jsonl.gz"
-DEFAULT_WORK = Path("/tmp/paperradar-bench")
-RESULTS = ROOT / "benchmarks" / "results" / "search.json"
+DEFAULT_DATA = ARXIV_DAILY
+DEFAULT_WORK = BENCH_WORK
+RESULTS = RESULTS_DIR / "search.json"
 #: the 1M-paper store's end-to-end latency measured on its own (``--child store-query`` against
 #: the store search.py builds), the figures the docs quote; summarised beside search.json
-STORE_1M_RESULTS = ROOT / "benchmarks" / "results" / "search-store-1m.json"
+STORE_1M_RESULTS = RESULTS_DIR / "search-store-1m.json"
 TARGET_P95_MS = 50.0
 TARGET_RSS_MB = 2048.0
 K = 10
@@ -75,22 +76,7 @@ HNSW_VARIANTS = ("f32-ram", "f16-ram", "f32-mmap")
 Matrix = npt.NDArray[np.float32]
 
 
-# --------------------------------------------------------------------------- memory, timing
-
-
-def memory() -> dict[str, float]:
-    """This process's memory in MB: resident (anonymous + file-backed) and its peak."""
-    out: dict[str, float] = {}
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                    out[key] = round(int(value.split()[0]) / 1024, 1)
-    except OSError:
-        pass
-    out["ru_maxrss"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    return out
+# --------------------------------------------------------------------------- timing
 
 
 def latency(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
@@ -411,19 +397,6 @@ def child_hnsw(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-class PrecomputedEmbedder:
-    """The query vectors the real model gave, looked up by text: search without the model."""
-
-    dim = 384
-
-    def __init__(self, model_id: str, texts: Sequence[str], vectors: Matrix) -> None:
-        self.model_id = model_id
-        self._by_text = {t: vectors[i] for i, t in enumerate(texts)}
-
-    def embed(self, texts: Sequence[str], progress: Any = None) -> Matrix:
-        return np.stack([self._by_text[t] for t in texts]).astype(np.float32)
-
-
 def replicated_records(data: Path, size: int, out: Path) -> None:
     """The data file's records, then copies (old-style arXiv ids, numbered titles) to
     ``size`` papers, as one JSONL file."""
@@ -454,7 +427,7 @@ def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
             return {**ready, "cached": True}
         store = Store.open(home)  # same papers, vectors from another matrix: replace them
         started = time.perf_counter()
-        _save_matrix(store, np.load(args.matrix, mmap_mode="r"))
+        _save_matrix(store, home, np.load(args.matrix, mmap_mode="r"))
         ready.update(
             matrix=Path(args.matrix).name,
             save_vectors_s=round(time.perf_counter() - started, 1),
@@ -462,9 +435,7 @@ def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
         store.close()
         done.write_text(json.dumps(ready), encoding="utf-8")
         return {**ready, "cached": "papers only"}
-    home.mkdir(parents=True, exist_ok=True)
-    for stale in home.glob("paperradar.db*"):
-        stale.unlink()
+    storefile.clear(home)
     data = Path(args.data)
     source = data
     if args.size != 74_728:
@@ -475,9 +446,9 @@ def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
     report = ingest_files(store, [source])
     ingest_s = time.perf_counter() - started
     started = time.perf_counter()
-    _save_matrix(store, np.load(args.matrix, mmap_mode="r"))
+    _save_matrix(store, home, np.load(args.matrix, mmap_mode="r"))
     vectors_s = time.perf_counter() - started
-    papers = store.count()
+    papers = store.papers.count()
     store.close()
     if source != data:
         source.unlink()
@@ -487,23 +458,23 @@ def child_store_setup(args: argparse.Namespace) -> dict[str, Any]:
         "records": report.read,
         "ingest_s": round(ingest_s, 1),
         "save_vectors_s": round(vectors_s, 1),
-        "store_mb": round(sum(f.stat().st_size for f in home.glob("paperradar.db*")) / 1e6),
+        "store_mb": round(storefile.store_bytes(home) / 1e6),
     }
     done.write_text(json.dumps(result), encoding="utf-8")
     return {**result, "cached": False}
 
 
-def _save_matrix(store: Any, matrix: Matrix) -> None:
-    """Give the store's papers, in id order, the matrix's rows as their MiniLM vectors."""
+def _save_matrix(store: Any, home: Path, matrix: Matrix) -> None:
+    """Give the store's papers, in id order, the matrix's rows as their MiniLM vectors (the
+    papers' content hashes read from the store file)."""
     from paperradar.embedding import MINILM_ID
-    from paperradar.store.sqlite.vectors import save_vectors
 
-    rows = store.query("SELECT id, content_hash FROM papers ORDER BY id")
+    with storefile.read_only(home) as conn:
+        hashes = [r[0] for r in conn.execute("SELECT content_hash FROM papers ORDER BY id")]
     step = 50_000
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        hashes = [r["content_hash"] for r in chunk]
-        save_vectors(store, MINILM_ID, hashes, np.asarray(matrix[start : start + len(chunk)]))
+    for start in range(0, len(hashes), step):
+        chunk = hashes[start : start + step]
+        store.vectors.save(MINILM_ID, chunk, np.asarray(matrix[start : start + len(chunk)]))
 
 
 def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
@@ -516,7 +487,7 @@ def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
 
     home = Path(args.home)
     store = Store.open(home)
-    count = store.count()
+    count = store.papers.count()
     reused = False
     if args.cache and count >= 200_000:
         # the store holds the matrix's rows as its papers' vectors, in id order (1..n)
@@ -544,7 +515,7 @@ def child_store_index(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
-    from paperradar import Store, bm25
+    from paperradar import Store
     from paperradar.embedding import MiniLMEmbedder
     from paperradar.search import Filters, parse_since
     from paperradar.search.semantic import search
@@ -554,22 +525,24 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
     titles = json.loads(Path(args.titles).read_text(encoding="utf-8"))
     vectors = np.load(args.queries)
     real = MiniLMEmbedder()
-    fixed = PrecomputedEmbedder(real.model_id, titles, vectors)
+    fixed = KnownTexts(real.model_id, titles, vectors)  # search without the model
     started = time.perf_counter()
     store.vectors.index(real.model_id)
     setup_s = time.perf_counter() - started
     out: dict[str, Any] = {"index_load_s": round(setup_s, 2), "modes": {}}
-    newest = store.query("SELECT max(coalesce(listed, submitted)) AS d FROM papers")[0]["d"]
+    with storefile.read_only(home) as conn:
+        newest = conn.execute("SELECT max(coalesce(listed, submitted)) FROM papers").fetchone()[0]
     recent = Filters(since=parse_since("7d", today=parse_since(newest)))
     # fewer queries at 1M, where the whole run takes long: p95 of 100 still means something
-    big = store.count() >= 200_000
+    big = store.papers.count() >= 200_000
     n_plain, n_filtered = (100, 30) if big else (len(titles), 50)
     if os.environ.get("SEARCH_BENCH_NO_FILTERS"):  # the filtered runs take long at 1M
         n_filtered = 0
     runs: list[tuple[str, str, Any, Any, int]] = []
-    # Keyword ranking caches each word's document count per process (paperradar/bm25.py):
-    # "(cold)" runs start with an empty cache, so every query meets words not counted yet;
-    # the runs after it see the counts of the same queries (a long-running process).
+    # Keyword ranking caches each word's document count on the store's keyword index
+    # (paperradar/store/sqlite/keyword.py): "(cold)" runs start without those counts, so every
+    # query meets words not counted yet; the runs after it see the counts of the same queries
+    # (a long-running process).
     for mode in ("keyword", "hybrid"):
         runs.append((f"{mode} (cold)", mode, fixed if mode != "keyword" else None, None, n_plain))
     for mode in ("keyword", "semantic", "hybrid"):
@@ -597,7 +570,7 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
         )
     for label, mode, embedder, filters, n in runs:
         if label.endswith("(cold)"):
-            bm25._STATS.clear()
+            forget_keyword_counts(store)
         calls = [
             (lambda t=t, m=mode, e=embedder, f=filters: search(store, t, m, e, K, f))
             for t in titles[:n]
@@ -606,6 +579,14 @@ def child_store_query(args: argparse.Namespace) -> dict[str, Any]:
         print(f"    {label:<32} {out['modes'][label]}", flush=True)
     out["memory_mb"] = memory()
     return out
+
+
+def forget_keyword_counts(store: Any) -> None:
+    """The store's keyword index without the phrase counts it has cached: a new one on the
+    same store, as a fresh store object has (the vector index stays loaded)."""
+    from paperradar.store.sqlite.keyword import SqliteKeyword
+
+    store.keyword = SqliteKeyword(store)
 
 
 CHILDREN = {
@@ -618,23 +599,6 @@ CHILDREN = {
     "store-index": child_store_index,
     "store-query": child_store_query,
 }
-
-
-def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
-    argv = [sys.executable, __file__, "--child", mode]
-    for key, value in kwargs.items():
-        if value is True:
-            argv.append(f"--{key.replace('_', '-')}")
-        elif value not in (None, False):
-            argv += [f"--{key.replace('_', '-')}", str(value)]
-    started = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"child {mode} failed:\n{proc.stdout}{proc.stderr}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["wall_s"] = round(time.perf_counter() - started, 1)
-    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    return result
 
 
 # --------------------------------------------------------------------------- main
@@ -680,12 +644,11 @@ def main() -> int:
         args.size = int(args.size) if args.size else 0
         print(json.dumps(CHILDREN[args.child](args)))
         return 0
-    if not args.data.exists():
-        print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
+    if data_missing(args.data):
         return 2
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
-    run_child("embed", data=args.data, real=args.real, size=args.queries, work=work)
+    run_child(__file__, "embed", data=args.data, real=args.real, size=args.queries, work=work)
     vectors = real_vectors(args.data, args.real, args.queries, work)
     queries_path = work / "queries.npy"
     np.save(queries_path, vectors["queries"])
@@ -725,11 +688,13 @@ def main() -> int:
             "truth": truth,
             "real": args.real,
         }
-        entry["exact"] = run_child("exact", **common)
+        entry["exact"] = run_child(__file__, "exact", **common)
         print(f"  exact: {entry['exact']}", flush=True)
         built = cache / "build.json"
         if args.rebuild or not built.exists() or not any(cache.glob("hnsw-*.usearch")):
-            entry["hnsw_build"] = run_child("build", **common, cache=cache, ef_add=args.ef_add)
+            entry["hnsw_build"] = run_child(
+                __file__, "build", **common, cache=cache, ef_add=args.ef_add
+            )
             built.write_text(json.dumps(entry["hnsw_build"]), encoding="utf-8")
         else:
             entry["hnsw_build"] = {
@@ -737,11 +702,13 @@ def main() -> int:
                 "from_earlier_run": True,
             }
         print(f"  hnsw build: {entry['hnsw_build']}", flush=True)
-        entry["hnsw_extend"] = run_child("extend", **common, cache=cache, ef_add=args.ef_add)
+        entry["hnsw_extend"] = run_child(
+            __file__, "extend", **common, cache=cache, ef_add=args.ef_add
+        )
         print(f"  hnsw extend: {entry['hnsw_extend']}", flush=True)
         for variant in HNSW_VARIANTS:
             entry[f"hnsw {variant}"] = run_child(
-                "hnsw", **common, cache=cache, ef_add=args.ef_add, variant=variant
+                __file__, "hnsw", **common, cache=cache, ef_add=args.ef_add, variant=variant
             )
             print(f"  hnsw ({variant}): {entry[f'hnsw {variant}']}", flush=True)
         if not args.no_store:
@@ -749,6 +716,7 @@ def main() -> int:
             home = work / f"store-{store_size}"
             entry["store"] = {
                 "setup": run_child(
+                    __file__,
                     "store-setup",
                     matrix=matrix,
                     home=home,
@@ -758,11 +726,11 @@ def main() -> int:
             }
             print(f"  store: {entry['store']['setup']}", flush=True)
             entry["store"]["index"] = run_child(
-                "store-index", home=home, cache=cache, matrix=matrix
+                __file__, "store-index", home=home, cache=cache, matrix=matrix
             )
             print(f"  store index: {entry['store']['index']}", flush=True)
             entry["store"]["query"] = run_child(
-                "store-query", home=home, titles=titles_path, queries_file=queries_path
+                __file__, "store-query", home=home, titles=titles_path, queries_file=queries_path
             )
     results["targets"] = {"p95_ms_at_1M": TARGET_P95_MS, "rss_mb": TARGET_RSS_MB}
     write_results(args.out, results)

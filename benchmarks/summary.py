@@ -1,10 +1,12 @@
 """One table of every benchmark's figures, read from benchmarks/results/*.json.
 
 Every benchmark script here offers ``RESULTS`` (the path of its results JSON) and
-``summary(results) -> list[dict]``: its figures as rows (see ``_machine.summary_row``), each
-with its same-run baseline and its target where there is one. A script may offer more files
-as ``MORE_SUMMARIES``, a list of (name, path, summary function). This script imports each
-benchmark (importing one does not run it), reads its JSON and prints, per figure: the value,
+``summary(results) -> list[dict]``: its figures as rows (see ``_lib.machine.summary_row``),
+each with its same-run baseline and its target where there is one. A script may offer more
+files as ``MORE_SUMMARIES``, a list of (name, path, summary function). The settled experiments
+in benchmarks/experiments/ (``make bench`` no longer runs them) are shown after the benchmarks,
+as ``experiments/NAME``, from the results they left. This script imports each benchmark
+(importing one does not run it), reads its JSON and prints, per figure: the value,
 the baseline and its value, how the two compare, the target and whether it is met; then, per
 results file, when it ran, on what machine and the load average at the start. It measures
 nothing itself: every figure comes from the JSON files. ``make bench`` ends with it.
@@ -26,19 +28,21 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
+EXPERIMENTS_DIR = HERE / "experiments"
 #: in the order `make bench` runs them; scripts found beside these are added after them
 BENCHMARKS = (
     "ingest",
     "embed",
     "search",
     "csfcube",
-    "fusion",
     "digest",
     "affinity",
     "ranking",
     "authors",
     "web",
 )
+#: settled one-off experiments (benchmarks/experiments/), shown after the benchmarks
+EXPERIMENTS = ("fusion",)
 DASH = "—"
 
 Summarise = Callable[[dict[str, Any]], list[dict[str, Any]]]
@@ -59,14 +63,14 @@ class Section:
 # --------------------------------------------------------------------------- collecting
 
 
-def benchmark_names(folder: Path = HERE) -> list[str]:
+def benchmark_names(folder: Path = HERE, known: Sequence[str] = BENCHMARKS) -> list[str]:
     """The known benchmarks, then any other script in the folder."""
     found = sorted(
         p.stem
         for p in folder.glob("*.py")
-        if not p.stem.startswith("_") and p.stem != "summary" and p.stem not in BENCHMARKS
+        if not p.stem.startswith("_") and p.stem != "summary" and p.stem not in known
     )
-    return [*BENCHMARKS, *found]
+    return [*known, *found]
 
 
 def import_benchmark(name: str, folder: Path = HERE) -> Any:
@@ -122,31 +126,39 @@ def normalised(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sections_of(name: str, module: Any) -> list[Section]:
-    """A benchmark module's results files, summarised."""
+def sections_of(name: str, module: Any, label: str | None = None) -> list[Section]:
+    """A benchmark module's results files, summarised (as ``label``, by default its name)."""
     path = getattr(module, "RESULTS", RESULTS_DIR / f"{name}.json")
-    sections = [summarise(name, Path(path), getattr(module, "summary", None))]
+    sections = [summarise(label or name, Path(path), getattr(module, "summary", None))]
     for more_name, more_path, more_summary in getattr(module, "MORE_SUMMARIES", ()):
         sections.append(summarise(more_name, Path(more_path), more_summary))
     return sections
 
 
-def collect(names: Sequence[str], folder: Path = HERE) -> list[Section]:
+def collect(names: Sequence[str], folder: Path = HERE, prefix: str = "") -> list[Section]:
+    """The sections of the scripts ``names`` in ``folder``, named ``prefix`` + name."""
     sections: list[Section] = []
     for name in names:
+        label = prefix + name
         if not (folder / f"{name}.py").exists():
             path = RESULTS_DIR / f"{name}.json"
             status = "not run yet" if not path.exists() else "results present"
-            sections.append(Section(name, path, status=f"{status}; no script {name}.py yet"))
+            sections.append(Section(label, path, status=f"{status}; no script {name}.py yet"))
             continue
         try:
             module = import_benchmark(name, folder)
         except Exception as exc:  # a script being edited must not hide the others
             status = f"cannot import {name}.py: {type(exc).__name__}: {exc}"
-            sections.append(Section(name, None, status=status, failed=True))
+            sections.append(Section(label, None, status=status, failed=True))
             continue
-        sections.extend(sections_of(name, module))
+        sections.extend(sections_of(name, module, label))
     return sections
+
+
+def collect_all() -> list[Section]:
+    """The benchmarks, then the experiments."""
+    experiments = benchmark_names(EXPERIMENTS_DIR, EXPERIMENTS)
+    return collect(benchmark_names()) + collect(experiments, EXPERIMENTS_DIR, "experiments/")
 
 
 # --------------------------------------------------------------------------- formatting
@@ -337,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
-    sections = collect(benchmark_names())
+    sections = collect_all()
     if args.json:
         print(json.dumps(rows_json(sections), indent=2, ensure_ascii=False))
     else:

@@ -11,9 +11,15 @@ ranking, the template; no network, no browser).
 Timed: the first request (cold: caches, vectors of the day's candidates), then 20 warm
 requests after one warm-up, then a like through the page's own like button followed by 20
 requests, each after another like (the ranking recomputes with the new feedback every time);
-p50 and p95 of each. Target: <= 300 ms. Results go to benchmarks/results/web.json.
+p50 and p95 of each. Target: <= 300 ms.
+
+Then the concurrent case: the app on a real uvicorn server on 127.0.0.1, and 8 clients at once
+over HTTP, each with its own login session: 7 load the radar pages of the 7 busiest days, one
+runs a hybrid search; p50 and p95 of each kind (before the storage seam every request waited
+for one lock around one connection). Results go to benchmarks/results/web.json.
 
     python benchmarks/web.py [--data PATH] [--work DIR] [--day YYYY-MM-DD] [--requests 20]
+        [--concurrent-requests 10]
 """
 
 from __future__ import annotations
@@ -23,24 +29,27 @@ import html.parser
 import json
 import re
 import shutil
-import sqlite3
+import socket
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from _machine import load_average, run_record, summary_row, write_results
-from digest import DEFAULT_DATA, DEFAULT_WORK, SEEDS, build
+from _lib import storefile
+from _lib.machine import load_average, run_record, summary_row, write_results
+from _lib.paths import ARXIV_DAILY, BENCH_WORK, RESULTS_DIR
+from digest import DEFAULT_WORK, SEEDS, build
 
 from paperradar import Store
 from paperradar.embedding import FakeEmbedder
 from paperradar.radar.profiles import add_files, create_profile, profile_names, remove_profile
 from paperradar.web.accounts import add_user, grant_profile, list_users
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = Path("/tmp/paperradar-bench/web")
-RESULTS = ROOT / "benchmarks" / "results" / "web.json"
+DEFAULT_DATA = ARXIV_DAILY
+WORK = BENCH_WORK / "web"
+RESULTS = RESULTS_DIR / "web.json"
 TARGET_MS = 300.0
 PROFILE = "researcher"
 USER, PASSWORD = "bench", "bench-password-1"
@@ -54,15 +63,7 @@ def prepare(work: Path, data: Path, embedder: FakeEmbedder) -> tuple[Path, dict[
         cached = DEFAULT_WORK / "home"
         if not (cached / "ready.json").exists():
             build(cached, data, embedder)
-        home.mkdir(parents=True, exist_ok=True)
-        for stale in home.glob("paperradar.db*"):
-            stale.unlink()
-        source = sqlite3.connect(cached / "paperradar.db")
-        target = sqlite3.connect(home / "paperradar.db")
-        with target:
-            source.backup(target)  # consistent even if the source has a WAL
-        source.close()
-        target.close()
+        storefile.copy(cached, home)
         shutil.copy(cached / "ready.json", ready)
     setup = {**json.loads(ready.read_text(encoding="utf-8")), "copied_from": str(DEFAULT_WORK)}
     with Store.open(home) as store:
@@ -76,18 +77,18 @@ def prepare(work: Path, data: Path, embedder: FakeEmbedder) -> tuple[Path, dict[
     return home, setup
 
 
+def busy_days(home: Path, count: int) -> list[tuple[str, int]]:
+    """The ``count`` busiest listing days and their papers, the newest first among equals."""
+    days = storefile.listing_days(home)
+    return sorted(days, key=lambda day: (day[1], day[0]), reverse=True)[:count]
+
+
 def busiest_day(home: Path) -> tuple[str, int]:
-    with Store.open(home) as store:
-        row = store.query(
-            "SELECT listed, count(*) AS n FROM papers WHERE listed IS NOT NULL "
-            "GROUP BY listed ORDER BY n DESC, listed DESC LIMIT 1"
-        )[0]
-    return str(row["listed"]), int(row["n"])
+    return busy_days(home, 1)[0]
 
 
 def day_size(home: Path, day: str) -> int:
-    with Store.open(home) as store:
-        return int(store.query("SELECT count(*) AS n FROM papers WHERE listed = ?", (day,))[0]["n"])
+    return dict(storefile.listing_days(home)).get(day, 0)
 
 
 class Buttons(html.parser.HTMLParser):
@@ -152,12 +153,91 @@ def percentiles(times: list[float]) -> dict[str, Any]:
     }
 
 
+#: the concurrent case: this many clients at once, one of them searching, the others on radars
+CLIENTS = 8
+SEARCH_QUERY = "why do reasoning models fail on harder puzzles"
+
+
+def serve(app: Any) -> tuple[Any, threading.Thread, str]:
+    """The app on a real uvicorn server on 127.0.0.1 (a free port), in a thread."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit("error: the benchmark's uvicorn server did not start")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def concurrent_case(app: Any, home: Path, requests: int) -> dict[str, Any]:
+    """CLIENTS clients at once over real HTTP on loopback, each logged in with its own
+    session: CLIENTS - 1 load radar pages (each its own busy day, warmed once first), one
+    searches. Each client sends ``requests`` requests one after another; all start together."""
+    import httpx
+
+    days = [day for day, _ in busy_days(home, CLIENTS - 1)]
+    server, thread, base = serve(app)
+    try:
+        clients = [httpx.Client(base_url=base, timeout=300) for _ in range(CLIENTS)]
+        for client in clients:
+            log_in(client)
+        urls = [f"/radar?profile={PROFILE}&day={day}" for day in days]
+        search_url = f"/search?q={SEARCH_QUERY.replace(' ', '+')}&mode=hybrid"
+        urls.append(search_url)
+        for client, url in zip(clients, urls, strict=True):
+            timed_get(client, url)  # warm: each day's vectors and the search caches
+        times: list[list[float]] = [[] for _ in clients]
+        start = threading.Barrier(len(clients))
+
+        def run(index: int) -> None:
+            start.wait()
+            for _ in range(requests):
+                times[index].append(timed_get(clients[index], urls[index])[0])
+
+        began = time.perf_counter()
+        workers = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        wall = time.perf_counter() - began
+        for client in clients:
+            client.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    radar = [ms for series in times[:-1] for ms in series]
+    return {
+        "clients": CLIENTS,
+        "requests_per_client": requests,
+        "days": days,
+        "search_url": search_url,
+        "radar": percentiles(radar),
+        "search": percentiles(times[-1]),
+        "wall_s": round(wall, 2),
+        "requests_per_s": round(sum(len(s) for s in times) / wall, 2),
+        "measure": "real HTTP on 127.0.0.1 (uvicorn in a thread, httpx clients in threads)",
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--day", help="listing day of the radar (default: the busiest)")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--concurrent-requests", type=int, default=10, help="requests per concurrent client"
+    )
     args = parser.parse_args()
     if not (DEFAULT_WORK / "home" / "ready.json").exists() and not args.data.exists():
         print(f"error: {args.data}: not found (pass --data)", file=sys.stderr)
@@ -226,6 +306,11 @@ def main() -> int:
         results["after_like"] = percentiles(after)
         print(f"like (POST): {results['like_post']}", flush=True)
         print(f"after each like: {results['after_like']}", flush=True)
+    print(f"{CLIENTS} concurrent clients ({CLIENTS - 1} radar pages, 1 search)...", flush=True)
+    results["concurrent"] = concurrent_case(
+        create_app(home, embedder=embedder), home, args.concurrent_requests
+    )
+    print(f"concurrent: {results['concurrent']}", flush=True)
     results["load_average_at_end"] = load_average()
     worst = max(results["warm"]["p95_ms"], results["after_like"]["p95_ms"])
     results["meets_target"] = worst <= TARGET_MS
@@ -239,6 +324,9 @@ def main() -> int:
         ("like POST", "like_post"),
     ):
         row = results[key]
+        print(f"{label:24} {row['p50_ms']:8.0f} {row['p95_ms']:8.0f} {row['max_ms']:8.0f}")
+    for label, key in (("8 clients: radar", "radar"), ("8 clients: search", "search")):
+        row = results["concurrent"][key]
         print(f"{label:24} {row['p50_ms']:8.0f} {row['p95_ms']:8.0f} {row['max_ms']:8.0f}")
     print(
         f"target <= {TARGET_MS:.0f} ms (p95, warm and after a like): "
@@ -275,6 +363,21 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     )
     rows.append(summary_row("GET /radar, first request", results["first_ms"], "ms", "lower"))
+    concurrent = results.get("concurrent")
+    if concurrent:
+        for key, label in (("radar", "radar pages"), ("search", "the search")):
+            rows.append(
+                summary_row(
+                    f"{concurrent['clients']} concurrent clients: {label} p95",
+                    concurrent[key]["p95_ms"],
+                    "ms",
+                    "lower",
+                    note=(
+                        f"{concurrent[key]['requests']} requests, p50 "
+                        f"{concurrent[key]['p50_ms']} ms; {concurrent['requests_per_s']} req/s"
+                    ),
+                )
+            )
     return rows
 
 

@@ -12,10 +12,11 @@ all 4,205 CSFCube papers (title + abstract), embedded with the real model
           after its first letter (MCTest, WELDA, Life-iNet, ...). The query is NAME; the
           papers whose title starts with "NAME:" are the ones to find.
 
-Title and facet queries (see csfcube.py for the data and the metrics) run against the store
-*as if the query paper had never been ingested*: the paper and its duplicates
+Title and facet queries (see benchmarks/csfcube.py for the data and the metrics) run against
+the store *as if the query paper had never been ingested*: the paper and its duplicates
 (semantic.duplicates_of, plus papers with the same content id, i.e. the same normalised title)
-are deleted, with their vectors, in a transaction that is rolled back afterwards. That matters
+are deleted, with their vectors, from a copy of the store, which those queries run against
+(opened as a store of its own, so its caches start empty); the copy is removed after. That matters
 for keyword search, which matches all words and falls back to any word only when nothing
 matches all: with the query paper present, its own title or sentences match all words and, for
 nearly every query, nothing else does. A duplicate of the query paper in its pool is left out
@@ -23,7 +24,7 @@ of the pool, as the query paper is. Name queries run against the whole store.
 
 For every query the benchmark takes the library's full keyword ranking
 (search.keyword_ranking: bm25, higher is better) and full semantic ranking (cosine over every
-stored vector, from store.vectors.index), and fuses them offline in every variant:
+stored vector, from store.vectors.nearest), and fuses them offline in every variant:
 
 - keyword alone; semantic alone;
 - RRF: sum of 1 / (k + rank) over the two lists, each cut at a depth (hybrid search's fusion
@@ -61,9 +62,11 @@ those must be the start of the full rankings above up to the order of equal scor
 SQLite and argpartition settle differently at different depths). The exit code is 1
 otherwise.
 
-    python benchmarks/fusion.py [--data PATH] [--cache DIR]
+    python benchmarks/experiments/fusion.py [--data PATH] [--cache DIR] [--results PATH]
 
---cache keeps the store (and so its embeddings) in DIR between runs.
+--cache keeps the store (and so its embeddings) in DIR between runs. An experiment: its
+question is settled (RRF k=60 depth 100 stays), so `make bench` no longer runs it; its results
+stay in benchmarks/results/fusion.json, which benchmarks/summary.py still shows.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ import contextlib
 import json
 import math
 import re
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -83,29 +87,33 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _machine import run_record, summary_row, write_results
-from csfcube import (
-    DEFAULT_DATA,
-    GROUPS,
-    ROOT,
-    Grades,
-    QueryKey,
-    aggregate,
-    check_queries,
-    load_gold,
-    query_metrics,
-    write_corpus,
-)
 
-from paperradar import Store, UsageError, ingest_files
+from paperradar import UsageError, ingest_files
 from paperradar.embedding import Embedder, default_embedder
 from paperradar.embedding.backfill import embed_missing
+from paperradar.eval import csfcube
+from paperradar.eval.metrics import fold_mean_ci95
 from paperradar.identifiers import content_id
 from paperradar.search import keyword_ranking
 from paperradar.search import semantic as library
 from paperradar.search.semantic import duplicates_of, hybrid_search
+from paperradar.store import open_store
+from paperradar.store.api import Store
 
-RESULTS = ROOT / "benchmarks" / "results" / "fusion.json"
+# the shared helpers are in benchmarks/_lib (benchmarks/ is not on the path of this script)
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _lib import storefile
+from _lib.embedders import KnownTexts
+from _lib.machine import run_record, summary_row, write_results
+from _lib.paths import CSFCUBE, RESULTS_DIR, shown
+
+DEFAULT_DATA = CSFCUBE
+RESULTS = RESULTS_DIR / "fusion.json"
+GROUPS = csfcube.SPLITS
+METRICS = csfcube.METRICS
+Grades = dict[str, int]  # candidate pid -> adjudicated grade
+QueryKey = str  # "<qpid>_<facet>", as in evaluation_splits.json
 Ranking = list[tuple[int, float]]  # (row id, score), best first
 Metrics = dict[QueryKey, dict[str, float]]  # per query: metric -> value
 POOLED = ("title", "facet")  # judged CSFCube pools
@@ -244,6 +252,63 @@ def library_key() -> tuple[Any, ...]:
     return ("rrf", library.RRF_K, library.FUSION_DEPTH)
 
 
+# --- CSFCube, through the library (paperradar.eval.csfcube) -----------------------------
+
+
+def load_gold(data: Path) -> dict[QueryKey, Grades]:
+    """The graded pool of every query-facet, without the query paper itself."""
+    return csfcube.read_pools(data)
+
+
+def check_queries(data: Path, gold: dict[QueryKey, Grades], splits: dict[str, Any]) -> None:
+    """queries-release.csv, the pools and the splits must agree (a library error otherwise)."""
+    del splits  # read again, and checked, by the library
+    csfcube.check_queries(data / csfcube.QUERIES, gold)
+    csfcube.read_folds(data / csfcube.SPLITS_FILE, gold)
+
+
+def query_metrics(grades: Sequence[int]) -> dict[str, float]:
+    """Every metric for one query, from the grades of its pool in ranked order."""
+    ids = [str(i) for i in range(len(grades))]
+    return csfcube.query_metrics(ids, dict(zip(ids, grades, strict=True)))
+
+
+def aggregate(
+    per_query: dict[QueryKey, dict[str, float]], splits: dict[str, Any]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """{"test"|"all50": {group: {metric: value}}}: the two-fold test protocol and the plain
+    mean over the group's query-facets."""
+    out: dict[str, dict[str, dict[str, float]]] = {"test": {}, "all50": {}}
+    for group in GROUPS:
+        folds = [splits[group]["fold1_test"], splits[group]["fold2_test"]]
+        members = [q for q in per_query if group == "all" or q.endswith("_" + group)]
+        out["test"][group] = {
+            m: fold_mean_ci95([[per_query[q][m] for q in fold] for fold in folds])[0]
+            for m in METRICS
+        }
+        out["all50"][group] = {
+            m: statistics.mean(per_query[q][m] for q in members) for m in METRICS
+        }
+    return out
+
+
+def write_corpus(data: Path, out: Path) -> int:
+    """The CSFCube papers as paperradar JSON Lines; returns how many."""
+    source = data / csfcube.ABSTRACTS
+    papers = csfcube.read_papers(source)
+    with out.open("w", encoding="utf-8") as dst:
+        for n, paper in enumerate(papers.values()):
+            record = {
+                "title": paper.title,
+                "abstract": paper.abstract,
+                "s2_id": paper.id,
+                "aliases": [],
+                "sightings": [{"source": "csfcube", "locator": str(source), "rank": n + 1}],
+            }
+            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return len(papers)
+
+
 # --- queries -----------------------------------------------------------------------------
 
 
@@ -295,41 +360,33 @@ def alternate_folds(keys: Sequence[str]) -> dict[str, list[str]]:
 # --- running the queries -----------------------------------------------------------------
 
 
-class _Undo(Exception):
-    pass
-
-
 @contextlib.contextmanager
-def without(store: Store, row_ids: set[int]) -> Iterator[None]:
-    """The store as if these papers had never been ingested or embedded (rolled back after)."""
+def without(store: Store, row_ids: set[int], scratch: Path) -> Iterator[Store]:
+    """The store as if these papers had never been ingested or embedded: a copy of its file in
+    ``scratch`` without them and their vectors, opened as a store of its own (so its vector
+    index and keyword counts start empty), and removed afterwards."""
+    home = scratch / "without"
+    storefile.copy(store.home, home)
     ids = json.dumps(sorted(row_ids))
+    conn = sqlite3.connect(storefile.db_path(home), isolation_level=None)
     try:
-        with store.transaction():
-            store.conn.execute(
-                "DELETE FROM vectors WHERE content_hash IN (SELECT content_hash FROM papers "
-                "WHERE id IN (SELECT value FROM json_each(?)))",
-                (ids,),
-            )
-            store.conn.execute(
-                "DELETE FROM papers WHERE id IN (SELECT value FROM json_each(?))", (ids,)
-            )
-            yield
-            raise _Undo
-    except _Undo:
-        pass
-
-
-class KnownQueries:
-    """An embedder that answers the benchmark's query texts from vectors embedded up front."""
-
-    def __init__(self, embedder: Embedder, texts: Sequence[str]) -> None:
-        self.model_id = embedder.model_id
-        self.dim = embedder.dim
-        unique = list(dict.fromkeys(texts))
-        self.vectors = dict(zip(unique, embedder.embed(unique), strict=True))
-
-    def embed(self, texts: Sequence[str], progress: Any = None) -> Any:
-        return np.stack([self.vectors[t] for t in texts])
+        conn.execute("PRAGMA foreign_keys = ON")  # as the store's own connections: cascades
+        conn.execute("BEGIN")
+        conn.execute(
+            "DELETE FROM vectors WHERE content_hash IN (SELECT content_hash FROM papers "
+            "WHERE id IN (SELECT value FROM json_each(?)))",
+            (ids,),
+        )
+        conn.execute("DELETE FROM papers WHERE id IN (SELECT value FROM json_each(?))", (ids,))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    reduced = open_store(home)
+    try:
+        yield reduced
+    finally:
+        reduced.close()
+        storefile.clear(home)
 
 
 @dataclass(slots=True)
@@ -344,20 +401,20 @@ class Runs:
     seconds: float = 0.0
 
     def record(
-        self, store: Store, queries: KnownQueries, kind: str, key: QueryKey, text: str
+        self, store: Store, queries: KnownTexts, kind: str, key: QueryKey, text: str
     ) -> None:
-        n = store.count()
+        n = store.papers.count()
         try:
             keyword = keyword_ranking(store, text, n)
         except UsageError:
             keyword = []
-        index = store.vectors.index(queries.model_id)
+        vector = queries.vectors[text]
         self.keyword.setdefault(kind, {})[key] = keyword
-        self.semantic.setdefault(kind, {})[key] = index.search(queries.vectors[text], n)[0]
+        self.semantic.setdefault(kind, {})[key] = store.vectors.nearest(queries.model_id, vector, n)
         depth = max(library.FUSION_DEPTH, CHECK_TOP)
         self.cut.setdefault(kind, {})[key] = (
             keyword_ranking(store, text, depth) if keyword else [],
-            index.search(queries.vectors[text], depth)[0],
+            store.vectors.nearest(queries.model_id, vector, depth),
         )
         hits = hybrid_search(store, text, queries, limit=CHECK_TOP)
         self.hybrid.setdefault(kind, {})[key] = [
@@ -368,46 +425,40 @@ class Runs:
         ]
 
 
-def _text(store: Store, row_id: int) -> tuple[str, str]:
-    row = store.query("SELECT title, abstract FROM papers WHERE id = ?", (row_id,))[0]
-    return row["title"] or "", row["abstract"] or ""
-
-
 def run_queries(
     store: Store,
-    queries: KnownQueries,
+    queries: KnownTexts,
     texts: dict[str, dict[QueryKey, str]],
     names: dict[QueryKey, tuple[str, list[str]]],
 ) -> Runs:
-    rows = store.query(
-        "SELECT paper_id, substr(alias, 4) AS pid FROM aliases WHERE alias LIKE 's2:%'"
-    )
-    runs = Runs({r["pid"]: int(r["paper_id"]) for r in rows})
+    with storefile.read_only(store.home) as conn:  # the benchmark's own look at the papers
+        aliases = conn.execute(
+            "SELECT paper_id, substr(alias, 4) AS pid FROM aliases WHERE alias LIKE 's2:%'"
+        ).fetchall()
+        papers = conn.execute("SELECT id, title, abstract FROM papers").fetchall()
+    runs = Runs({pid: int(paper_id) for paper_id, pid in aliases})
+    text_of = {int(row_id): (title or "", abstract or "") for row_id, title, abstract in papers}
     content_ids: dict[str, set[int]] = {}
-    for row in store.query("SELECT id, title, abstract FROM papers"):
-        cid = content_id(row["title"] or "", row["abstract"] or "")
-        content_ids.setdefault(cid or "", set()).add(int(row["id"]))
+    for row_id, text in text_of.items():
+        content_ids.setdefault(content_id(*text) or "", set()).add(row_id)
     started = time.perf_counter()
     keys = sorted(texts["title"])
-    for qpid in sorted({key.rsplit("_", 1)[0] for key in keys}):
-        gone = duplicates_of(store, [runs.row_of[qpid]])
-        # duplicates_of leaves a same-title paper in when the query paper owns the content
-        # id (docs/search.md); both ways round here.
-        for row_id in list(gone):
-            gone |= content_ids.get(content_id(*_text(store, row_id)) or "", set())
-        with without(store, gone):
-            # The index cache's signature (vector count, top paper id) cannot tell one
-            # deleted paper from another, so start each query paper with a fresh index.
-            library._INDEXES.clear()
-            for key in (k for k in keys if k.startswith(qpid + "_")):
-                runs.excluded[key] = gone
-                for kind in POOLED:
-                    runs.record(store, queries, kind, key, texts[kind][key])
-                    found = {r for r, _ in runs.keyword[kind][key]}
-                    found |= {r for r, _ in runs.semantic[kind][key]}
-                    if gone & found:
-                        raise SystemExit(f"error: {key}: a deleted paper was still found")
-    library._INDEXES.clear()
+    with tempfile.TemporaryDirectory(prefix="fusion-without-") as scratch:
+        for qpid in sorted({key.rsplit("_", 1)[0] for key in keys}):
+            gone = duplicates_of(store, [runs.row_of[qpid]])
+            # duplicates_of leaves a same-title paper in when the query paper owns the content
+            # id (docs/search.md); both ways round here.
+            for row_id in list(gone):
+                gone |= content_ids.get(content_id(*text_of[row_id]) or "", set())
+            with without(store, gone, Path(scratch)) as reduced:
+                for key in (k for k in keys if k.startswith(qpid + "_")):
+                    runs.excluded[key] = gone
+                    for kind in POOLED:
+                        runs.record(reduced, queries, kind, key, texts[kind][key])
+                        found = {r for r, _ in runs.keyword[kind][key]}
+                        found |= {r for r, _ in runs.semantic[kind][key]}
+                        if gone & found:
+                            raise SystemExit(f"error: {key}: a deleted paper was still found")
     for key, (text, _) in names.items():
         runs.record(store, queries, "name", key, text)
     runs.seconds = time.perf_counter() - started
@@ -602,7 +653,7 @@ class Chooser:
 def prepare_store(data: Path, home_dir: Path, embedder: Embedder) -> tuple[Store, dict[str, Any]]:
     corpus = home_dir / "csfcube.jsonl"
     records = write_corpus(data, corpus)
-    store = Store.open(home_dir / "home")
+    store = open_store(home_dir / "home")
     started = time.perf_counter()
     ingest_files(store, [corpus], fmt="paperradar-json")
     ingest_s = time.perf_counter() - started
@@ -611,7 +662,7 @@ def prepare_store(data: Path, home_dir: Path, embedder: Embedder) -> tuple[Store
     embed_s = time.perf_counter() - started
     return store, {
         "records": records,
-        "papers_stored": store.count(),
+        "papers_stored": store.papers.count(),
         "ingest_seconds": round(ingest_s, 1),
         "embedded_now": embedded.embedded,
         "embed_seconds": round(embed_s, 1),
@@ -624,6 +675,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the CSFCube folder")
     parser.add_argument("--cache", type=Path, help="keep the store and its vectors here")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON to write")
     args = parser.parse_args()
     data: Path = args.data
     if not (data / "abstracts_reconstructed.jsonl").exists():
@@ -647,7 +699,7 @@ def main() -> int:
         stack.callback(store.close)
         started = time.perf_counter()
         all_texts = [t for kind in texts.values() for t in kind.values()]
-        queries = KnownQueries(embedder, all_texts + [text for text, _ in names.values()])
+        queries = KnownTexts.embedded(embedder, all_texts + [t for t, _ in names.values()])
         query_embed_s = time.perf_counter() - started
         runs = run_queries(store, queries, texts, names)
 
@@ -825,7 +877,7 @@ def main() -> int:
         "library_default_on_all_queries": library_row,
         "landscape_all_queries": landscape,
     }
-    write_results(RESULTS, results)
+    write_results(args.results, results)
 
     machine = results["machine"]
     print(f"machine:   {machine['cpu']} x{machine['cores']}")
@@ -896,7 +948,7 @@ def main() -> int:
             f"(W/L {vs['wins']}/{vs['losses']}, p {vs['p']:.3f})"
         )
     print(f"\nwall time: {wall_s:.0f} s (queries {runs.seconds:.0f} s, scoring {score_s:.0f} s)")
-    print(f"results:   {RESULTS.relative_to(ROOT)}")
+    print(f"results:   {shown(args.results)}")
     if switch != (default.name != grid[baseline].name):
         print("note: the library's default does not follow this run's decision")
     return 1 if mismatches else 0

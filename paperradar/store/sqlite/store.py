@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,13 +97,20 @@ class SqliteStore:
     def describe(self) -> str:
         return str(self.path)
 
-    def version(self) -> int:
+    def version(self) -> Hashable:
         """Changes whenever anything is committed to the store, by any connection of any
         thread or process: the ``data_version`` of the watcher connection, which never
         writes, so every commit is another connection's. The same value in every thread, so
-        caches shared by threads stay valid across them."""
+        caches shared by threads stay valid across them -- except inside this thread's open
+        transaction, whose own writes no other connection sees yet: there the value also
+        names the thread and its write count, so a cache read there is never one from before
+        those writes."""
         with self._watcher_lock:
-            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+            committed = int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and conn.in_transaction:
+            return committed, threading.get_ident(), conn.total_changes
+        return committed
 
     @contextmanager
     def lock(self, name: str) -> Iterator[bool]:

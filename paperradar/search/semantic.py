@@ -30,10 +30,10 @@ from paperradar.store.api import Store
 
 #: Hybrid search fuses its keyword and semantic rankings by reciprocal rank (Cormack et al.
 #: 2009; see fuse_ranks) with this constant, each ranking taken FUSION_DEPTH deep (or the
-#: limit, if that is larger). benchmarks/fusion.py measured the alternatives (other k and
-#: depths, weighted RRF, convex combinations of normalised bm25 and cosine) on CSFCube text
-#: queries and on name lookups: none beat k = 60, depth 100 on CSFCube without making named
-#: papers harder to find (docs/search.md, "Why reciprocal rank").
+#: limit, if that is larger). benchmarks/experiments/fusion.py measured the alternatives
+#: (other k and depths, weighted RRF, convex combinations of normalised bm25 and cosine) on
+#: CSFCube text queries and on name lookups: none beat k = 60, depth 100 on CSFCube without
+#: making named papers harder to find (docs/search.md, "Why reciprocal rank").
 RRF_K = 60
 FUSION_DEPTH = 100
 MODES = ("keyword", "semantic", "hybrid")

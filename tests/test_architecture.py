@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import paths
 
-PACKAGE = Path(__file__).resolve().parent.parent / "paperradar"
+PACKAGE = paths.PACKAGE
 
 #: the layers, lowest first: a module may import its own layer's packages and those below
 LAYERS: list[tuple[str, set[str]]] = [

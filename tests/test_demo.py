@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ARXIV_SLICE, SEED_FILES
+from helpers.paths import ARXIV_SLICE, SEED_FILES
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from helpers import paths
 
 from paperradar import FormatError, Store, StoreError, ingest_files, paper_to_dict
 from paperradar.search import Filters, keyword_search
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = paths.DATA
 SLICE = DATA / "arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz"
 
 

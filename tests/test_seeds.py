@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import paths
 
 from paperradar import Store, ingest_files
 from paperradar.readers import ReadContext, detect, read_head, read_path
 from paperradar.readers.base import BadRecord
 
-SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
+SEEDS = paths.SEEDS
 SEED_FILES = sorted(SEEDS.glob("00*.txt"))
 TODAY = dt.date(2026, 11, 22)
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar import readers
 from paperradar.errors import FormatError
@@ -16,7 +17,7 @@ from paperradar.models import Paper
 from paperradar.readers import _xml, arxiv_atom, arxiv_rss
 from paperradar.readers.base import BadRecord, ReadContext, Record
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "arxiv-rss"
 RSS = HERE / "cs.CL_2025-01-06.rss.xml"
 ATOM = HERE / "cs.CL_2025-01-06.atom.xml"

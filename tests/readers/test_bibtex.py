@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar.errors import FormatError
 from paperradar.models import Paper
@@ -14,7 +14,7 @@ from paperradar.readers import bibtex
 from paperradar.readers._latex import latex_to_text
 from paperradar.readers.base import BadRecord, ReadContext, Record
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "bibtex"
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers import csl_json, detect, read_head
 from paperradar.readers.base import BadRecord, ReadContext, Record
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "csl-json"
 READER = csl_json.READER
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers import detect, hf_daily, read_head
 from paperradar.readers.base import BadRecord, ReadContext, Record
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "hf-daily"
 READER = hf_daily.READER
 

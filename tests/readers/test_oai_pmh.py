@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar import readers
 from paperradar.errors import FormatError
@@ -17,7 +18,7 @@ from paperradar.readers import _xml, oai_pmh
 from paperradar.readers.base import BadRecord, ReadContext, Record
 from paperradar.readers.oai_pmh import ResumptionToken
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "oai-pmh"
 READER = oai_pmh.READER
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
+from helpers import paths
 
 from paperradar.errors import FormatError
 from paperradar.models import Paper
 from paperradar.readers import ris
 from paperradar.readers.base import BadRecord, ReadContext, Record
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = paths.FIXTURES
 HERE = FIXTURES / "ris"
 
 

@@ -94,10 +94,20 @@ def run_cli_process(home: Path, *args: str | Path, timeout: float = 120.0) -> Cl
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+#: ``python -m paperradar`` with Ctrl-C's usual meaning even where the tests themselves were
+#: started with SIGINT ignored (a shell's background job: ``make test &``), which a child
+#: would inherit and Python then leaves ignored
+_WITH_SIGINT = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('paperradar', run_name='__main__', alter_sys=True)"
+)
+
+
 def popen_cli(home: Path, *args: str | Path) -> subprocess.Popen[bytes]:
-    """Start the command without waiting for it (for the kill test)."""
+    """Start the command without waiting for it (for the kill and signal tests), as
+    ``python -m paperradar`` run from a terminal would be: SIGINT raises KeyboardInterrupt."""
     return subprocess.Popen(
-        [sys.executable, "-m", "paperradar", "--home", str(home), *map(str, args)],
+        [sys.executable, "-c", _WITH_SIGINT, "--home", str(home), *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=REPO,

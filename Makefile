@@ -53,9 +53,11 @@ types: install
 
 check: lint types
 
-# in parallel (pytest-xdist), then alone the tests marked serial (kills, timings, locks)
+# in parallel (pytest-xdist; an xdist_group keeps a module's tests on one worker, e.g. the
+# browser tests' one server and browser), then alone the tests marked serial (kills, timings,
+# locks)
 unit: install browser
-	$(BIN)/pytest -q -n auto -m "not serial"
+	$(BIN)/pytest -q -n auto --dist loadgroup -m "not serial"
 	$(BIN)/pytest -q -m serial
 
 test: check unit

@@ -44,7 +44,8 @@ from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import add_files, create_profile
 from paperradar.web.accounts import add_user, grant_profile
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+# one worker runs them all (one server and one browser), beside the other tests
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = Path(os.environ.get("PAPERRADAR_CHROMIUM", "/usr/bin/chromium"))
 #: how this machine's Chromium runs headless (no sandbox as root, no calls home)

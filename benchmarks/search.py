@@ -14,7 +14,7 @@ are copies of one or two papers ordered by noise alone, and recall@10 measures t
 queries are the titles of ``--queries`` other sampled papers, embedded with the same model.
 Each figure comes from a child process of its own, so RSS is that of one configuration:
 
-- exact: the matrix read into RAM (as the store's load_matrix does), NumPy exact search;
+- exact: the matrix read into RAM (as the store's vectors.matrix() does), NumPy exact search;
 - hnsw build: usearch HNSW built from the matrix and saved (cached under ``--work``);
 - hnsw: the saved index memory-mapped, with the matrix in RAM or memory-mapped.
 
@@ -69,8 +69,8 @@ K = 10
 #: a result counts as "as good as exact" when its cosine is within this of the exact 10th
 NEAR = 0.005
 EF_SWEEP = (128, 256, 512, 1024)
-#: how the HNSW index's rows are held: float32 in RAM (what load_matrix gives by default),
-#: float16 in RAM (load_matrix(dtype=float16)), float32 memory-mapped
+#: how the HNSW index's rows are held: float32 in RAM (what vectors.matrix() gives by default),
+#: float16 in RAM (vectors.matrix(dtype=float16)), float32 memory-mapped
 HNSW_VARIANTS = ("f32-ram", "f16-ram", "f32-mmap")
 
 Matrix = npt.NDArray[np.float32]
@@ -262,7 +262,7 @@ def child_exact(args: argparse.Namespace) -> dict[str, Any]:
     from paperradar.store.ann import ExactIndex
 
     started = time.perf_counter()
-    matrix = np.load(args.matrix)  # into RAM, as the store's load_matrix does
+    matrix = np.load(args.matrix)  # into RAM, as the store's vectors.matrix() does
     size = len(matrix)
     index = ExactIndex(np.arange(1, size + 1, dtype=np.int64), matrix)
     load_s = time.perf_counter() - started

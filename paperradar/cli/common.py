@@ -24,6 +24,7 @@ from rich.markup import escape as rich_escape
 from paperradar.errors import PaperRadarError, UsageError
 
 if TYPE_CHECKING:
+    from paperradar.config import Config
     from paperradar.embedding import Embedder
     from paperradar.models import Paper
     from paperradar.search import Filters
@@ -126,21 +127,30 @@ def home_store(ctx: click.Context, home: Path | None = None) -> Store:
     return open_store(resolve_home(home or ctx.obj["home"]))
 
 
+def home_config(ctx: click.Context, home: Path | None = None) -> Config:
+    """The home's config.toml, read once per command however many settings it gives."""
+    from paperradar.config import load_config, resolve_home
+
+    path = resolve_home(home or ctx.obj["home"])
+    configs: dict[Path, Config] = ctx.obj.setdefault("configs", {})
+    if path not in configs:
+        configs[path] = load_config(path)
+    return configs[path]
+
+
 def home_embedder(ctx: click.Context, home: Path | None = None) -> Embedder:
     """The embedder of the home's config (``[embedding] model``; ``PAPERRADAR_EMBEDDER``
     first, for tests), MiniLM by default."""
-    from paperradar.config import load_config, resolve_home
     from paperradar.embedding import default_embedder
 
-    return default_embedder(load_config(resolve_home(home or ctx.obj["home"])))
+    return default_embedder(home_config(ctx, home))
 
 
 def home_reranker(ctx: click.Context, home: Path | None = None) -> Reranker:
     """The reranker ``[search] rerank`` of the home's config names (default: none)."""
-    from paperradar.config import load_config, resolve_home
     from paperradar.search.rerank import configured_reranker
 
-    return configured_reranker(load_config(resolve_home(home or ctx.obj["home"])))
+    return configured_reranker(home_config(ctx, home))
 
 
 def resolve_profile(store: Store, given: str | None) -> str:

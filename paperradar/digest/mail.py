@@ -25,7 +25,6 @@ import os
 import re
 import smtplib
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -44,6 +43,8 @@ SECURITY_MODES: tuple[Security, ...] = ("starttls", "ssl", "none")
 PASSWORD_ENV = "PAPERRADAR_SMTP_PASSWORD"
 DEFAULT_PORTS: dict[Security, int] = {"starttls": 587, "ssl": 465, "none": 25}
 DEFAULT_TIMEOUT = 30.0
+#: the store-wide lock one delivery holds, so two processes never send the same outbox
+OUTBOX_LOCK = "outbox"
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -291,7 +292,7 @@ def deliver_pending(
         raise UsageError(f"max_attempts must be at least 1, not {max_attempts}")
     envelope_sender = _parse_address(settings.sender, "email.from", ConfigError)[1]
     report = DeliveryReport()
-    with _delivery_lock(store) as locked:
+    with store.lock(OUTBOX_LOCK) as locked:
         if not locked:
             report.errors.append("another delivery is running for this store; nothing sent")
         else:
@@ -445,13 +446,6 @@ def _finish(store: Store, row_id: int, was: str, status: str, error: str) -> Non
 def _note_untried(store: Store, row_ids: list[int], error: str) -> None:
     """Record why pending rows were not tried, without counting an attempt."""
     store.delivery.note_untried(row_ids, error)
-
-
-@contextlib.contextmanager
-def _delivery_lock(store: Store) -> Iterator[bool]:
-    """Hold the store's ``outbox`` lock (dropped by the system if the process dies)."""
-    with store.lock("outbox") as locked:
-        yield locked
 
 
 # -- a digest, end to end -----------------------------------------------------------------

@@ -65,6 +65,7 @@ The methods (``make_method(name)``; :data:`METHODS` lists the names):
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -219,14 +220,14 @@ def top_k(scores: npt.NDArray[np.floating[Any]], ids: Ids, k: int) -> list[int]:
     return [int(i) for i in ids[order]]
 
 
-class ScoreMethod:
+class ScoreMethod(abc.ABC):
     """A method that scores every candidate; ``rank`` keeps the best ``k``."""
 
     name = ""
 
+    @abc.abstractmethod
     def scores(self, profile: Profile, candidates: Candidates) -> Scores:
         """One score per candidate (aligned with ``candidates.ids``), higher is better."""
-        raise NotImplementedError
 
     def rank(self, profile: Profile, candidates: Candidates, k: int) -> list[int]:
         if not len(candidates) or k <= 0:

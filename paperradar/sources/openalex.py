@@ -69,7 +69,7 @@ MAX_PER_PAGE = 200
 #: concepts scored below this are too loose to be a paper's keywords
 CONCEPT_MIN_SCORE = 0.3
 #: the work fields a harvest reads (``select`` keeps the answers small)
-SELECT = (
+WORK_FIELDS = (
     "id,doi,ids,title,display_name,publication_date,authorships,primary_location,"
     "locations,topics,concepts,abstract_inverted_index"
 )
@@ -147,7 +147,7 @@ class OpenAlexSource:
     def _params(self, checkpoint: Checkpoint) -> dict[str, str | int]:
         params: dict[str, str | int] = {
             "filter": self.filter_expression(checkpoint),
-            "select": SELECT,
+            "select": WORK_FIELDS,
             "per-page": self.per_page,
             "cursor": str(checkpoint["cursor"]),
         }

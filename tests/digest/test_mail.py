@@ -387,7 +387,7 @@ def test_a_running_delivery_holds_the_lock(
     server = smtp_server()
     row_id = queue(store)
     mail._claim(store, row_id, "pending")  # in flight in the other run
-    with mail._delivery_lock(store) as locked:
+    with store.lock(mail.OUTBOX_LOCK) as locked:
         assert locked
         report = deliver_pending(store, server.settings())
     assert report.sent == 0 and "another delivery" in report.errors[0]

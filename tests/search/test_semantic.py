@@ -24,7 +24,6 @@ from paperradar.search.semantic import (
     semantic_search,
     similar,
 )
-from paperradar.store.sqlite.vectors import count_pending, load_matrix
 
 SLICE = paths.REPO / "data" / "arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz"
 
@@ -40,9 +39,9 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, FakeEmbed
 
 def test_every_text_is_embedded_once(embedded: tuple[Store, FakeEmbedder]) -> None:
     store, embedder = embedded
-    assert count_pending(store, embedder.model_id) == 0
+    assert store.vectors.count_pending(embedder.model_id) == 0
     assert sum(embedder.calls) == 2518
-    ids, matrix = load_matrix(store, embedder.model_id)
+    ids, matrix = store.vectors.matrix(embedder.model_id)
     assert matrix.shape == (2518, 256) and len(set(ids.tolist())) == 2518
     again = embed_missing(store, embedder)
     assert again.embedded == 0 and sum(embedder.calls) == 2518

@@ -12,7 +12,7 @@ from paperradar import Store, UsageError, ingest_files
 from paperradar.models import Filters, Paper
 from paperradar.search import fts_terms, keyword_ranking
 from paperradar.store.sqlite.filters import filter_sql
-from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE, rank_all_of, read_varints
+from paperradar.store.sqlite.keyword import BM25_WEIGHTS, TOKENIZE, read_varints
 
 SLICE = paths.REPO / "data" / "arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz"
 
@@ -71,7 +71,7 @@ def test_scores_equal_fts5_bm25(store: Store) -> None:
     checked = 0
     for query in queries_from(store):
         terms = fts_terms(query)
-        ours = rank_all_of(store, terms, 10_000, "", [])
+        ours = store.keyword.rank_all_of(terms, 10_000, "", [])
         if ours is None:  # too many matches: FTS5 ranks it (covered below)
             continue
         assert_same_ranking(ours, fts5_bm25(store, terms))
@@ -83,22 +83,22 @@ def test_filters_apply_to_the_candidates(store: Store) -> None:
     filters = Filters(category="cs.CL")
     where, params = filter_sql(filters)
     terms = fts_terms("retrieval augmented generation")
-    ours = rank_all_of(store, terms, 10_000, where, params)
+    ours = store.keyword.rank_all_of(terms, 10_000, where, params)
     assert ours is not None and ours
     assert_same_ranking(ours, fts5_bm25(store, terms, where, tuple(params)))
 
 
 def test_too_many_matches_are_left_to_fts5(store: Store) -> None:
     terms = fts_terms("learning")
-    assert rank_all_of(store, terms, 10, "", []) is None
+    assert store.keyword.rank_all_of(terms, 10, "", []) is None
     top = keyword_ranking(store, "learning", 10)
     assert_same_ranking(top, fts5_bm25(store, terms)[:10])
 
 
 def test_limit_and_no_match(store: Store) -> None:
     terms = fts_terms("graph neural network")
-    assert len(rank_all_of(store, terms, 3, "", []) or []) == 3
-    assert rank_all_of(store, fts_terms("zzzqqqxx graph"), 10, "", []) == []
+    assert len(store.keyword.rank_all_of(terms, 3, "", []) or []) == 3
+    assert store.keyword.rank_all_of(fts_terms("zzzqqqxx graph"), 10, "", []) == []
 
 
 def test_stopwords_are_left_out_unless_nothing_else(store: Store) -> None:

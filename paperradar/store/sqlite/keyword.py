@@ -371,18 +371,3 @@ class SqliteKeyword(SqliteRepo):
             (f'authors : "{word}"',),
         )
         return [(int(row["id"]), json.loads(row["authors"])) for row in rows]
-
-
-# -- the functions of the module before the store's repositories (kept for tests)
-
-
-def rank_all_of(
-    store: SqliteStore, terms: Sequence[str], limit: int, where: str, params: Sequence[object]
-) -> list[tuple[int, float]] | None:
-    """:meth:`SqliteKeyword.rank_all_of`."""
-    return store.keyword.rank_all_of(terms, limit, where, params)
-
-
-def rarest_within(store: SqliteStore, terms: Sequence[str], budget: int) -> list[str]:
-    """:meth:`SqliteKeyword.rarest`."""
-    return store.keyword.rarest(terms, budget)

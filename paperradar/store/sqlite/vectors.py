@@ -30,16 +30,7 @@ from paperradar.store.sqlite.filters import CATEGORY_MATCH, category_params, fil
 if TYPE_CHECKING:
     from paperradar.store.sqlite.store import SqliteStore
 
-__all__ = [
-    "VECTOR_DTYPE",
-    "SqliteVectors",
-    "count_pending",
-    "hnsw_threshold",
-    "load_matrix",
-    "pending_texts",
-    "save_vectors",
-    "vectors_for",
-]
+__all__ = ["VECTOR_DTYPE", "SqliteVectors", "hnsw_threshold"]
 
 #: content hashes looked up per query (one JSON array parameter)
 _LOOKUP_CHUNK = 20_000
@@ -308,39 +299,3 @@ class SqliteVectors(SqliteRepo):
                     )
                 )
         return out
-
-
-# -- the functions of the store before its repositories (kept for tests and benchmarks)
-
-
-def pending_texts(
-    store: SqliteStore, model: str, limit: int, after: str = ""
-) -> list[tuple[str, str, str]]:
-    """:meth:`SqliteVectors.pending`."""
-    return store.vectors.pending(model, limit, after)
-
-
-def count_pending(store: SqliteStore, model: str) -> int:
-    """:meth:`SqliteVectors.count_pending`."""
-    return store.vectors.count_pending(model)
-
-
-def save_vectors(
-    store: SqliteStore, model: str, hashes: list[str], matrix: npt.NDArray[np.float32]
-) -> None:
-    """:meth:`SqliteVectors.save`."""
-    store.vectors.save(model, hashes, matrix)
-
-
-def load_matrix(
-    store: SqliteStore, model: str, dtype: npt.DTypeLike = np.float32, chunk: int = 65536
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.floating]]:
-    """:meth:`SqliteVectors.matrix`."""
-    return store.vectors.matrix(model, dtype, chunk)
-
-
-def vectors_for(
-    store: SqliteStore, model: str, row_ids: list[int]
-) -> dict[int, npt.NDArray[np.float32]]:
-    """:meth:`SqliteVectors.for_papers`."""
-    return store.vectors.for_papers(model, row_ids)

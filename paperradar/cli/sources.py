@@ -101,17 +101,33 @@ def sync(
     still run (exit code 1 if any failed).
     """
     from paperradar.schedule.run import sync_home
+    from paperradar.sources import source_tables
     from paperradar.sources.sync import reset_source, source_states
 
     home = resolve_home(ctx.obj["home"])
     with home_store(ctx) as store:
         if status:
-            states = source_states(store)
+            tables = source_tables(load_config(home))
+            configured = {name: str(table.get("kind", name)) for name, table in tables.items()}
+            states = source_states(store, configured)
             if as_json:
                 emit_json(states)
-            for state in [] if as_json else states:
+                return
+            if not states:
+                out.print(
+                    "no sources configured and none ever synced: add [sources.NAME] tables "
+                    f"to {home / 'config.toml'} (docs/sources.md)",
+                    markup=False,
+                    soft_wrap=True,
+                )
+            for state in states:
+                if not state["synced"]:
+                    out.print(f"{state['name']} ({state['kind']}): never synced", markup=False)
+                    continue
                 cursor = orjson.dumps(state["cursor"]).decode()
                 line = f"{state['name']} ({state['kind']}): cursor {cursor}"
+                if not state["configured"]:
+                    line += " · no longer in config.toml"
                 if state["interrupted"]:
                     line += " · interrupted run waiting"
                 if state["failures"]:

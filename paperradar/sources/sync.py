@@ -12,7 +12,7 @@ checkpoint for the next run, and the other sources still run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,9 +163,17 @@ def reset_source(store: Store, name: str) -> bool:
     return store.scheduling.reset_source(name)
 
 
-def source_states(store: Store) -> list[dict[str, Any]]:
-    """Every source's saved state, for ``sync --status``."""
-    return [
+def source_states(
+    store: Store, configured: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every source's saved state, for ``sync --status``.
+
+    ``configured`` maps the names of config.toml's sources to their kinds: each one that
+    never ran is listed too (``synced`` false), and a saved state whose source is no longer
+    configured says so (``configured`` false).
+    """
+    configured = configured or {}
+    states = [
         {
             "name": state.name,
             "kind": state.kind,
@@ -175,6 +183,26 @@ def source_states(store: Store) -> list[dict[str, Any]]:
             "succeeded": state.succeeded,
             "failures": state.failures,
             "last_error": state.last_error,
+            "synced": True,
+            "configured": state.name in configured,
         }
         for state in store.scheduling.source_states()
     ]
+    saved = {state["name"] for state in states}
+    never = [
+        {
+            "name": name,
+            "kind": kind,
+            "cursor": None,
+            "interrupted": False,
+            "started": None,
+            "succeeded": None,
+            "failures": 0,
+            "last_error": None,
+            "synced": False,
+            "configured": True,
+        }
+        for name, kind in configured.items()
+        if name not in saved
+    ]
+    return states + never

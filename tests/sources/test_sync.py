@@ -258,3 +258,18 @@ def test_profile_add_author_imports_from_semantic_scholar(
     assert again["added"] == 0 and again["already"] == report["added"]
     missing = run_cli(home, "profile", "add-author", "nobody", "--s2", author)
     assert missing.code == 2
+
+
+def test_status_names_sources_that_never_synced(home: Path, http_server: LocalServer) -> None:
+    empty = run_cli(home, "sync", "--status")
+    assert empty.code == 0, empty.stderr
+    assert "no sources configured and none ever synced" in empty.stdout
+    assert str(home / "config.toml") in empty.stdout
+
+    configure(home, http_server)
+    status = run_cli(home, "sync", "--status")
+    assert status.code == 0, status.stderr
+    assert "arxiv (arxiv-oai): never synced" in status.stdout
+    assert "hf (hf-daily): never synced" in status.stdout
+    listed = json.loads(run_cli(home, "sync", "--status", "--json").stdout)
+    assert [(s["name"], s["synced"]) for s in listed] == [("arxiv", False), ("hf", False)]

@@ -263,14 +263,24 @@ def trending(
 ) -> None:
     """What is trending: upvotes and recency from daily-papers listings, and appearances
     across sources and days (see docs/trending.md)."""
+    from paperradar.radar.trending import empty_reason, latest_window
     from paperradar.radar.trending import trending as find_trending
     from paperradar.search import parse_since
 
     start = parse_since(since)
     end = parse_since(until, option="--until") if until else None
+    defaulted = ctx.get_parameter_source("since") is click.core.ParameterSource.DEFAULT
     with home_store(ctx) as store:
+        moved = latest_window(store, start) if defaulted and end is None else None
+        if moved:
+            err.print(
+                f"no source listed a paper since {start.isoformat()}: showing "
+                f"{moved[0].isoformat()} to {moved[1].isoformat()}, the newest days in the store",
+                markup=False,
+            )
+            start, end = moved
         trends = find_trending(store, start, end, limit=limit, category=category)
-        newest = _newest_sighting(store) if not trends else None
+        reason = empty_reason(store, start, end, category) if not trends else ""
     if as_json:
         emit_json(
             [
@@ -289,8 +299,7 @@ def trending(
         )
         return
     if not trends:
-        hint = f"; the newest sighting is {newest} (try --since {newest})" if newest else ""
-        out.print(f"nothing trending since {start.isoformat()}{hint}")
+        out.print(f"nothing trending: {reason}", markup=False, soft_wrap=True)
         return
     table = Table(expand=True)
     table.add_column("#", justify="right", no_wrap=True)
@@ -307,11 +316,6 @@ def trending(
             f"{t.score:.2f}",
         )
     out.print(table)
-
-
-def _newest_sighting(store: Store) -> str | None:
-    day = store.papers.newest_sighting()
-    return day.isoformat() if day else None
 
 
 # --------------------------------------------------------------------------- affinity

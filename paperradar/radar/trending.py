@@ -200,3 +200,47 @@ def _upvote_source(paper: Paper, e: _Evidence, since: dt.date, until: dt.date | 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def latest_window(store: Store, start: dt.date) -> tuple[dt.date, dt.date] | None:
+    """For a default window (``start``..today) that no source listed anything in: the window
+    of the same length ending on the newest sighting day in the store, else None. An old
+    store (a demo, a paused sync) then still shows what was trending when it last heard."""
+    newest = store.papers.newest_sighting()
+    if newest is None or newest >= start:
+        return None
+    span = max((dt.date.today() - start).days, 0)
+    return newest - dt.timedelta(days=span), newest
+
+
+def empty_reason(
+    store: Store, since: dt.date, until: dt.date | None, category: str | None = None
+) -> str:
+    """Why nothing trends in ``since``..``until``, in words, with what would help."""
+    window = f"between {since.isoformat()} and {(until or dt.date.today()).isoformat()}"
+    listed = store.papers.listed_by_source(since, until, SOURCE_ALIASES)
+    if not listed:
+        newest = store.papers.newest_sighting()
+        if newest is None:
+            return (
+                "no source has listed a paper yet: trending reads the days on which daily "
+                "listings (arXiv, Hugging Face, listing pages) showed papers; ingest one or sync"
+            )
+        start = newest - dt.timedelta(days=6)
+        return (
+            f"no source listed a paper {window}; the newest listing in the store is "
+            f"{newest.isoformat()} (try --since {start.isoformat()} --until {newest.isoformat()})"
+        )
+    sources = ", ".join(
+        f"{name} ({n:,} {'paper' if n == 1 else 'papers'})" for name, n in listed.items()
+    )
+    if category:
+        return (
+            f"no paper in {category} listed {window} has upvotes, a second source or a second "
+            f"day (listed in that window, all categories: {sources})"
+        )
+    return (
+        f"nothing stands out among the papers listed {window} by {sources}: each was listed by "
+        "one source on one day, with no upvotes. Papers trend on upvotes (Hugging Face daily "
+        "papers, daily-papers listing pages), on a second source or on a second day"
+    )

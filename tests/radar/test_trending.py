@@ -19,7 +19,14 @@ from helpers import paths
 from paperradar import Store, ingest_files, paper_to_dict
 from paperradar.errors import UsageError
 from paperradar.models import Paper, Sighting
-from paperradar.radar.trending import HALF_LIFE_DAYS, Trend, heat, trending
+from paperradar.radar.trending import (
+    HALF_LIFE_DAYS,
+    Trend,
+    empty_reason,
+    heat,
+    latest_window,
+    trending,
+)
 
 SEEDS = paths.SEEDS
 LISTING_PAGES = sorted(SEEDS.glob("00[234]_*.txt"))
@@ -480,3 +487,33 @@ def test_seed_listing_pages_top_paper_is_the_newest_pages_most_upvoted(
     # 003 has no page date, so its entries only trend through their dated sightings
     assert all(t.first_seen <= t.last_seen <= ingested_on for t in trends)
     assert [t.score for t in trends] == sorted((t.score for t in trends), reverse=True)
+
+
+def test_an_arxiv_only_window_says_why_nothing_trends(store: Store, ingest: Ingest) -> None:
+    ingest(
+        paper("Once on arxiv", seen("arxiv-daily", days_ago(1)), categories=("cs.LG",)),
+        paper("Also once", seen("oai-pmh", days_ago(2)), categories=("cs.CL",)),
+    )
+    assert trending(store, days_ago(5), DAY) == []
+    reason = empty_reason(store, days_ago(5), DAY)
+    assert reason.startswith(
+        f"nothing stands out among the papers listed between {days_ago(5)} and {DAY} "
+        "by arxiv (2 papers): each was listed by one source on one day, with no upvotes."
+    )
+    narrow = empty_reason(store, days_ago(5), DAY, "cs.CV")
+    assert narrow.startswith(f"no paper in cs.CV listed between {days_ago(5)} and {DAY} has")
+    before = empty_reason(store, days_ago(30), days_ago(20))
+    assert before == (
+        f"no source listed a paper between {days_ago(30)} and {days_ago(20)}; the newest "
+        f"listing in the store is {days_ago(1)} (try --since {days_ago(7)} --until {days_ago(1)})"
+    )
+
+
+def test_an_old_store_gets_its_newest_days_as_the_default_window(
+    store: Store, ingest: Ingest
+) -> None:
+    assert latest_window(store, dt.date.today()) is None  # no sightings at all
+    ingest(paper("Voted", seen("hf-daily", days_ago(1), upvotes=9)))
+    start = dt.date.today() - dt.timedelta(days=7)
+    assert latest_window(store, start) == (days_ago(8), days_ago(1))  # DAY is in the past
+    assert latest_window(store, days_ago(3)) is None  # the window has listings: kept

@@ -509,8 +509,10 @@ def test_trending_page_lists_papers_with_reasons(reader: TestClient) -> None:
     html = reader.get("/trending?since=2026-06-25").text
     assert '<ol id="trending-list"' in html
     assert "42 upvotes on hf-daily" in html
-    default = reader.get("/trending")  # 7 days back from today: maybe nothing
+    default = reader.get("/trending")  # nothing listed in the last 7 days: the newest days
     assert default.status_code == 200
+    assert "showing 2026-06-25 to 2026-07-02, the newest days in the store" in default.text
+    assert '<ol id="trending-list"' in default.text
     nothing = reader.get("/trending?since=2030-01-01").text
-    assert "Nothing trending since 2030-01-01" in nothing
-    assert 'href="/trending?since=2026-07-02"' in nothing
+    assert "Nothing trending: no source listed a paper between 2030-01-01 and" in nothing
+    assert "the newest listing in the store is 2026-07-02" in nothing

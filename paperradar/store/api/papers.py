@@ -184,6 +184,13 @@ class PaperRepo(Protocol):
         ``category`` if given, and the newest sighting day of the window (None: no papers)."""
         ...
 
+    def listed_by_source(
+        self, since: dt.date, until: dt.date | None, source_aliases: Mapping[str, str]
+    ) -> dict[str, int]:
+        """Distinct papers with a sighting in ``since``..``until``, per source (renamed by
+        ``source_aliases``), most first."""
+        ...
+
     def stats(self) -> PaperStats:
         """Figures about the stored papers, aliases and sightings."""
         ...

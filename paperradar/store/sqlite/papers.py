@@ -463,6 +463,18 @@ class SqlitePapers(SqliteRepo):
         row = self.conn.execute("SELECT max(seen_on) AS d FROM sightings").fetchone()
         return _date(row["d"])
 
+    def listed_by_source(
+        self, since: dt.date, until: dt.date | None, source_aliases: Mapping[str, str]
+    ) -> dict[str, int]:
+        bounds = [since.isoformat()] if until is None else [since.isoformat(), until.isoformat()]
+        src = _source_sql("s", source_aliases=source_aliases)
+        sql = f"""
+            SELECT {src} AS src, count(DISTINCT s.paper_id) AS n
+            FROM sightings s INDEXED BY sightings_seen WHERE {_window_sql("s", until)}
+            GROUP BY src ORDER BY n DESC, src
+        """
+        return {r["src"]: int(r["n"]) for r in self.conn.execute(sql, bounds)}
+
     def trend_evidence(
         self,
         since: dt.date,

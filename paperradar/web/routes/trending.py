@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from paperradar.errors import PaperRadarError, UsageError
-from paperradar.radar.trending import Trend, trending
+from paperradar.radar.trending import Trend, empty_reason, latest_window, trending
 from paperradar.search import parse_since
 from paperradar.store.api import Store
 from paperradar.web.deps import Viewer, render, store_of, viewer_of
@@ -21,17 +21,12 @@ MAX_LIMIT = 100
 MAX_FIELD = 100
 
 
-def newest_sighting(store: Store) -> dt.date | None:
-    """The newest day any source listed a paper (for "nothing trending" hints)."""
-    return store.papers.newest_sighting()
-
-
 @router.get("/trending")
 def trending_page(
     request: Request,
     viewer: Annotated[Viewer, Depends(viewer_of)],
     store: Annotated[Store, Depends(store_of)],
-    since: str = "7d",
+    since: str = "",
     until: str = "",
     category: str = "",
     limit: str = "20",
@@ -46,7 +41,8 @@ def trending_page(
     problem = ""
     status = 200
     start: dt.date | None = None
-    newest: dt.date | None = None
+    moved: tuple[dt.date, dt.date, dt.date] | None = None
+    reason = ""
     try:
         start = parse_since(form["since"], option="since")
         end = parse_since(form["until"], option="until") if form["until"] else None
@@ -55,9 +51,15 @@ def trending_page(
         count = form["limit"]
         if not count.isdigit() or not 1 <= int(count) <= MAX_LIMIT:
             raise UsageError(f"limit: a number from 1 to {MAX_LIMIT}: {count!r}")
-        trends = trending(store, start, end, limit=int(count), category=form["category"] or None)
+        if not since.strip() and not form["until"]:  # the default window: show the newest days
+            latest = latest_window(store, start)
+            if latest:
+                moved = (start, *latest)
+                start, end = latest
+        cat = form["category"] or None
+        trends = trending(store, start, end, limit=int(count), category=cat)
         if not trends:
-            newest = newest_sighting(store)
+            reason = empty_reason(store, start, end, cat)
     except PaperRadarError as exc:
         problem = str(exc)
         status = 400 if exc.exit_code == 2 else 500
@@ -69,6 +71,7 @@ def trending_page(
         form=form,
         trends=trends,
         start=start,
-        newest=newest,
+        moved=moved,
+        reason=reason,
         problem=problem,
     )

@@ -93,7 +93,7 @@ def make_digest(
         candidates=len(candidates),
         entries=entries,
     )
-    if options.record:
+    if options.record and entries:  # an empty digest is not worth a row in the archive
         digest.id = _record(store, profile.id, digest)
     return digest
 

@@ -268,6 +268,11 @@ def test_digests_do_not_repeat_and_a_rerun_of_the_window_is_stable(
     )
     assert unrecorded.id is None
     assert store.conn.execute("SELECT count(*) AS n FROM digests").fetchall()[0]["n"] == 2
+    # a window with nothing listed gives an empty digest, which is not recorded
+    empty_day = DAY2 + dt.timedelta(days=30)
+    empty = make_digest(store, "ada", embedder, DigestOptions(start=empty_day, end=empty_day))
+    assert not empty.entries and empty.id is None
+    assert store.conn.execute("SELECT count(*) AS n FROM digests").fetchall()[0]["n"] == 2
 
 
 def test_diversity_caps_one_subtopic(store: Store, embedder: FakeEmbedder) -> None:

@@ -19,6 +19,7 @@ from paperradar.digest.subscriptions import active_subscriptions, get_subscripti
 from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import load_profile, record_feedback
+from paperradar.schedule.watch import claim_slot, finish_slot
 from paperradar.web.accounts import owner_of
 from paperradar.web.app import create_app
 from paperradar.web.deps import MAX_BODY
@@ -383,7 +384,20 @@ def test_subscription_set_and_validated(alice: tuple[TestClient, str], home: Pat
     assert saved.status_code == 303
     page = client.get(saved.headers["location"]).text
     assert 'value="alice@example.org"' in page and 'value="06:45"' in page
-    assert "Subscription saved." in page
+    # no [email] settings and no watch yet: saved, and the page says why nothing will come
+    assert "Subscription saved, but no email will arrive yet." in page
+    assert "this server cannot send email yet: email.host is not set" in page
+    assert "`paperradar watch`, which has never run on this server" in page
+
+    (home / "config.toml").write_text(
+        '[email]\nhost = "127.0.0.1"\nfrom = "radar@example.org"\n', encoding="utf-8"
+    )
+    with Store.open(home) as store:
+        slot = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        assert claim_slot(store, slot)
+        finish_slot(store, slot, "ok", "")
+    ready = client.get(saved.headers["location"]).text
+    assert "Subscription saved." in ready and 'class="warning"' not in ready
 
     bad_address = client.post(url, data={"email": "not an address", "at": "06:45", "csrf": csrf})
     assert bad_address.status_code == 400

@@ -17,9 +17,10 @@ from paperradar.digest.render import why_lines
 from paperradar.digest.subscriptions import DEFAULT_AT, get_subscription, set_subscription
 from paperradar.errors import InputError
 from paperradar.models import Neighbour, Why
+from paperradar.schedule.readiness import email_problems
 from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
-from paperradar.web.deps import Viewer, check_csrf, render, store_of, viewer_of
+from paperradar.web.deps import Viewer, check_csrf, render, state_of, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href
 
 router = APIRouter()
@@ -53,6 +54,7 @@ def _page(
 ) -> Response:
     allowed = profiles_for(store, viewer)
     names = [require_profile(store, viewer, profile)] if profile else allowed
+    problems = email_problems(store, state_of(request).home)
     sections = []
     for name in names:
         subscription = get_subscription(store, name)
@@ -71,6 +73,8 @@ def _page(
                 "subscription": settings,
                 "error": (errors or {}).get(name),
                 "saved": saved == name,
+                # shown beside an enabled subscription: why its digests would not arrive
+                "problems": problems if settings["exists"] and settings["enabled"] else [],
             }
         )
     return render(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -205,6 +206,43 @@ def filters_from(
         category=category,
         source=source,
     )
+
+
+def progress_lines(
+    label: str, every: float = 30.0, clock: Callable[[], float] = time.monotonic
+) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` that prints a plain line to stderr on the first call,
+    then at most once every ``every`` seconds and at the end: ``embed: 1,024 of 2,881 (18%),
+    51/s, about 36 s left``. For stderr that is a log file or a pipe, where a bar is not shown."""
+    started = clock()
+    last: float | None = None
+
+    def show(done: int, total: int) -> None:
+        nonlocal last
+        now = clock()
+        if last is not None and now - last < every and done < total:
+            return
+        last = now
+        elapsed = now - started
+        line = f"{label}: {done:,} of {total:,}"
+        if total:
+            line += f" ({100 * done // total}%)"
+        if elapsed > 0 and done:
+            rate = done / elapsed
+            line += f", {rate:,.0f}/s"
+            if done < total:
+                line += f", about {_duration((total - done) / rate)} left"
+        err.print(line, markup=False)
+
+    return show
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from paperradar.cli.common import (
     home_reranker,
     home_store,
     out,
+    progress_lines,
 )
 from paperradar.codec import paper_to_dict
 from paperradar.readers import FORMAT_NAMES
@@ -292,8 +293,10 @@ def _embed_with_progress(
 ) -> EmbedReport:
     from paperradar.embedding.backfill import embed_missing
 
-    if quiet or not err.is_terminal:
+    if quiet:
         return embed_missing(store, embedder, limit=limit)
+    if not err.is_terminal:  # a log or a pipe: a plain line now and then, not a bar
+        return embed_missing(store, embedder, progress=progress_lines("embed"), limit=limit)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

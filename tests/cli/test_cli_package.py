@@ -119,3 +119,22 @@ def test_a_library_error_in_process_is_one_line(home: Path) -> None:
     result = run_cli(home, "show", "2605.99999")
     assert (result.code, result.stdout) == (2, "")
     assert result.stderr == "error: no paper with id '2605.99999' in the store\n"
+
+
+def test_progress_lines_print_first_then_at_most_every_interval_and_last(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from paperradar.cli.common import progress_lines, reset_consoles
+
+    reset_consoles()
+    now = [0.0]
+    show = progress_lines("embed", every=30.0, clock=lambda: now[0])
+    for done, at in [(100, 1.0), (200, 10.0), (300, 31.5), (400, 40.0), (1000, 50.0)]:
+        now[0] = at
+        show(done, 1000)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "embed: 100 of 1,000 (10%), 100/s, about 9 s left",
+        "embed: 300 of 1,000 (30%), 10/s, about 74 s left",
+        "embed: 1,000 of 1,000 (100%), 20/s",
+    ]

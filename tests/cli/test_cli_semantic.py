@@ -48,6 +48,9 @@ def test_embed_in_parts_resumes(tmp_path: Path) -> None:
     assert (first["embedded"], first["pending"]) == (1000, 1518)
     rest = assert_ok(run_cli(tmp_path, "embed"))
     assert "embedded 1,518 texts" in rest.stdout and "0 still to do" in rest.stdout
+    # stderr is not a terminal here: progress comes as plain lines, first and last at least
+    lines = [line for line in rest.stderr.splitlines() if line.startswith("embed: ")]
+    assert len(lines) >= 2 and lines[-1].startswith("embed: 1,518 of 1,518 (100%)"), rest.stderr
 
 
 @pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from difflib import SequenceMatcher
 
 from paperradar.identifiers import normalise_text
 from paperradar.models import Paper
+
+#: words of the shorter abstract that must line up, in order, with the other's for two
+#: records (one of them untitled) to be one paper although neither abstract is a prefix
+ALIKE_SHARE = 0.9
+#: fewer words than this is too little text to call two abstracts alike
+ALIKE_MIN_WORDS = 30
 
 
 def compatible(a: Paper, b: Paper) -> bool:
@@ -25,6 +32,28 @@ def abstracts_match(a: str, b: str) -> bool:
         return False
     short, long = (na, nb) if len(na) <= len(nb) else (nb, na)
     return long.startswith(short)
+
+
+def abstracts_alike(a: str, b: str) -> bool:
+    """The two abstracts are one text with small edits: at least :data:`ALIKE_SHARE` of the
+    shorter one's words line up, in order, with the other's (a publication list's copy of an
+    abstract against the publisher's, ``4-5x`` against ``4-5$\\times$``, a word changed)."""
+    wa, wb = normalise_text(a).split(), normalise_text(b).split()
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if len(short) < ALIKE_MIN_WORDS:
+        return False
+    matcher = SequenceMatcher(None, short, long, autojunk=False)
+    lined_up = sum(block.size for block in matcher.get_matching_blocks())
+    return lined_up >= ALIKE_SHARE * len(short)
+
+
+def same_abstract(a: Paper, b: Paper) -> bool:
+    """Two records sharing an abstract key are one paper by their abstracts: one is the other
+    or a truncated prefix of it, or -- when one record has no title, so that its abstract is
+    all that identifies it -- the two are alike (:func:`abstracts_alike`)."""
+    if abstracts_match(a.abstract, b.abstract):
+        return True
+    return not (a.title and b.title) and abstracts_alike(a.abstract, b.abstract)
 
 
 def _newer(incoming: Paper, base: Paper) -> bool:

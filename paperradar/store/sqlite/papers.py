@@ -25,7 +25,7 @@ from paperradar.store.api.papers import (
     SourceCount,
     TrendEvidence,
 )
-from paperradar.store.dedup import abstracts_match, compatible, merge_into
+from paperradar.store.dedup import compatible, merge_into, same_abstract
 from paperradar.store.sqlite.base import SqliteRepo
 from paperradar.store.sqlite.filters import filter_sql
 from paperradar.store.sqlite.rows import PAPER_COLUMNS, paper_values, row_to_paper, row_to_sighting
@@ -252,7 +252,7 @@ class SqlitePapers(SqliteRepo):
             return owner
         for candidate in batch.by_abstract_key.get(keys.abstract, []) if keys.abstract else []:
             paper = batch.papers[candidate]
-            if compatible(paper, record) and abstracts_match(paper.abstract, record.abstract):
+            if compatible(paper, record) and same_abstract(paper, record):
                 return candidate
         return None
 

@@ -19,7 +19,7 @@ CANONICAL_ORDER = {scheme: rank for rank, scheme in enumerate(SCHEMES)}
 _NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
 _OLD_ARXIV = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
 _ARXIV_IN_TEXT = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:|oai:arxiv\.org:)"
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:|oai:arxiv\.org:|10\.48550/arxiv\.)"
     r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
     re.IGNORECASE,
 )
@@ -38,7 +38,8 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
     """Return ``(id, version)`` for an arXiv id in any common spelling, else None.
 
     Accepts ``2503.11731``, ``2503.11731v2``, ``arXiv:2503.11731``, abs/pdf URLs, OAI
-    identifiers and old-style ids such as ``hep-th/9901001v1``.
+    identifiers, arXiv's DOIs (``10.48550/arXiv.2503.11731``) and old-style ids such as
+    ``hep-th/9901001v1``.
     """
     value = text.strip()
     for pattern in (_NEW_ARXIV, _OLD_ARXIV):
@@ -114,6 +115,9 @@ def normalise_alias(text: str) -> str | None:
     if scheme.lower() in ("s2", "hf", "cid") and rest:
         return f"{scheme.lower()}:{rest.strip()}"
     if scheme.lower() == "doi" and rest:
+        arxiv = parse_arxiv_id(rest) if "48550" in rest else None  # arXiv's own DOIs
+        if arxiv:
+            return f"arxiv:{arxiv[0]}"
         doi = parse_doi(rest)
         return f"doi:{doi}" if doi else None
     arxiv = parse_arxiv_id(value)

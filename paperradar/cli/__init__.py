@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from paperradar import __version__
-from paperradar.cli import digests, eval, library, profiles, sources, web
+from paperradar.cli import digests, eval, init, library, profiles, sources, web
 from paperradar.cli.common import reset_consoles
 
 
@@ -35,7 +35,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj["home"] = home
 
 
-for _module in (library, profiles, digests, sources, web, eval):
+for _module in (init, library, profiles, digests, sources, web, eval):
     for _command in _module.commands.commands:
         main.add_command(_command)
 profiles.profile.add_command(sources.profile_add_author)

@@ -384,16 +384,22 @@ def _dated(day: object, inferred: bool) -> str:
 @handle_errors
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Figures about the store: papers, sources, categories, dates, size."""
+    from paperradar.config import resolve_home
     from paperradar.store.stats import store_stats
 
     with home_store(ctx) as store:
         figures = store_stats(store)
+    config = resolve_home(ctx.obj["home"]) / "config.toml"
+    figures = {"store": figures.pop("store"), "config": str(config), **figures}
     if as_json:
         emit_json(figures)
         return
     table = Table(show_header=False, box=None)
+    state = "" if config.is_file() else " (none yet: `paperradar init` writes a starter)"
+    figures["config"] = f"{config}{state}"
     for key in (
         "store",
+        "config",
         "papers",
         "with_abstract",
         "truncated_abstracts",

@@ -18,12 +18,13 @@ from paperradar.cli.common import (
     emit_json,
     escape,
     handle_errors,
+    home_config,
     home_store,
     out,
     resolve_profile,
 )
 from paperradar.codec import paper_to_dict
-from paperradar.errors import UsageError
+from paperradar.errors import PaperRadarError, UsageError
 from paperradar.readers import FORMAT_NAMES
 
 commands = CommandSet()
@@ -138,7 +139,13 @@ def profile_show(ctx: click.Context, name: str | None, as_json: bool) -> None:
 @profile.command("add")
 @click.argument("name")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--id", "ids", multiple=True, help="A stored paper's id (repeatable).")
+@click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    help="A paper's arXiv id, DOI, s2: or hf: id (repeatable); fetched if the store lacks it.",
+)
+@click.option("--offline", is_flag=True, help="Fetch nothing: --id takes stored papers only.")
 @click.option("--author", help="Every stored paper with this author.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), help="Format of the FILES.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -149,34 +156,59 @@ def profile_add(
     name: str,
     files: tuple[Path, ...],
     ids: tuple[str, ...],
+    offline: bool,
     author: str | None,
     fmt: str | None,
     as_json: bool,
 ) -> None:
     """Add own papers to profile NAME: from FILES (any readable format; ingested into the
-    store first), from stored ids (--id), or by author name (--author)."""
+    store first), by id (--id; the store's papers, else fetched from arXiv, OpenAlex or
+    Semantic Scholar), or by author name (--author)."""
     from paperradar.radar.profiles import add_author, add_files, add_ids, load_profile
+    from paperradar.sources.lookup import (
+        LookupResult,
+        LookupSettings,
+        fetch_missing,
+        lookup_settings,
+    )
 
     if not (files or ids or author):
         raise UsageError("give FILES, --id ID or --author NAME")
     added = already = 0
-    with home_store(ctx) as store, store.transaction():  # files, ids and author: all or nothing
-        load_profile(store, name)  # an unknown profile fails before anything is ingested
-        reports = []
-        if files:
-            reports.append(add_files(store, name, list(files), fmt=fmt))
+    looked = LookupResult()
+    with home_store(ctx) as store:
+        load_profile(store, name)  # an unknown profile fails before anything is fetched
         if ids:
-            reports.append(add_ids(store, name, list(ids)))
-        if author:
-            reports.append(add_author(store, name, author))
-        total = len(load_profile(store, name).papers)
+
+            def settings() -> LookupSettings:
+                return lookup_settings(home_config(ctx), interactive=True)
+
+            looked = fetch_missing(store, ids, None if offline else settings)
+        with store.transaction():  # files, the ids found and author: all or nothing
+            reports = []
+            if files:
+                reports.append(add_files(store, name, list(files), fmt=fmt))
+            found = list(store.papers.pids(looked.row_ids()).values())
+            if found:
+                reports.append(add_ids(store, name, found))
+            if author:
+                reports.append(add_author(store, name, author))
+            total = len(load_profile(store, name).papers)
     for report in reports:
         added += report.added
         already += report.already
     if as_json:
-        emit_json({"added": added, "already": already, "papers": total})
-        return
-    out.print(f"added {added} papers to {name} ({already} were already there); {total} in all")
+        outcomes = [{"id": o.ref, "status": o.status, "detail": o.detail} for o in looked.outcomes]
+        emit_json({"added": added, "already": already, "papers": total, "ids": outcomes})
+    else:
+        for outcome in looked.outcomes:
+            out.print(f"  {outcome.line()}", markup=False, emoji=False, soft_wrap=True)
+        out.print(f"added {added} papers to {name} ({already} were already there); {total} in all")
+    if looked.missing:
+        found_n = len(looked.found)
+        kept = f"the other {found_n} are in {name}" if found_n else "none of the ids was added"
+        text = f"{looked.missing_message(details=False)}; {kept}"
+        raise (PaperRadarError(text) if looked.unreachable else UsageError(text))
 
 
 @profile.command("drop")

@@ -1,7 +1,7 @@
-"""The live-source commands: ``sync``, ``watch`` and ``profile add-author --s2``.
+"""The live-source commands: ``sync``, ``watch`` and ``profile add-author``.
 
 Thin: every command parses its options and calls paperradar.sources.sync, paperradar.schedule.run,
-paperradar.schedule.watch or paperradar.sources.semantic_scholar. paperradar.cli adds
+paperradar.schedule.watch or paperradar.sources.lookup. paperradar.cli adds
 ``sync`` and ``watch`` to the ``paperradar`` group and ``add-author`` to the ``profile`` group.
 """
 
@@ -220,38 +220,48 @@ def watch(ctx: click.Context, once: bool) -> None:
 
 @click.command("add-author")
 @click.argument("name")
-@click.option("--s2", "s2_id", required=True, help="The author's Semantic Scholar id.")
+@click.option("--s2", "s2_id", help="The author's Semantic Scholar id.")
+@click.option("--arxiv", "arxiv_name", help="The author's name as arXiv lists it.")
+@click.option("--orcid", help="The author's ORCID iD (works from OpenAlex).")
+@click.option("--openalex", "openalex_id", help="The author's OpenAlex id (A5023888391).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 @handle_errors
-def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool) -> None:
-    """Add an author's papers, with abstracts, from Semantic Scholar to profile NAME.
+def profile_add_author(
+    ctx: click.Context,
+    name: str,
+    s2_id: str | None,
+    arxiv_name: str | None,
+    orcid: str | None,
+    openalex_id: str | None,
+    as_json: bool,
+) -> None:
+    """Add an author's papers, with abstracts, to profile NAME: from Semantic Scholar (--s2),
+    arXiv (--arxiv NAME: the papers listing that name) or OpenAlex (--orcid, --openalex).
 
-    Settings: [s2] base_url and api_key in config.toml (or
-    $PAPERRADAR_S2_API_KEY); requests follow the [http] settings.
+    Settings: [s2] base_url and api_key (or $PAPERRADAR_S2_API_KEY), [lookup] arxiv_url,
+    openalex_url and mailto in config.toml; requests follow the [http] settings.
     """
-    from paperradar.radar.profiles import add_papers, load_profile
-    from paperradar.sources import semantic_scholar as s2
-    from paperradar.sources.http import PoliteClient, http_settings, open_client
+    from paperradar.radar.profiles import add_papers, author_matches, load_profile
+    from paperradar.sources.lookup import fetch_author, lookup_settings
 
-    home = resolve_home(ctx.obj["home"])
-    config = load_config(home)
-    base_url = str(config.get("s2", "base_url", s2.S2_BASE))
-    api_key = config.get("s2", "api_key", None)
-    settings = http_settings(config)
+    settings = lookup_settings(load_config(resolve_home(ctx.obj["home"])))
     with home_store(ctx) as store:
         load_profile(store, name)  # an unknown profile fails before any request
-        with open_client(settings) as raw:
-            client = PoliteClient(raw, settings)
-            author = s2.author_name(client, s2_id, base_url=base_url, api_key=api_key)
-            papers = s2.author_papers(client, s2_id, base_url=base_url, api_key=api_key)
-        report = add_papers(store, name, papers, f"s2-author:{s2_id}")
+        found = fetch_author(
+            settings, s2_id=s2_id, arxiv_name=arxiv_name, orcid=orcid, openalex_id=openalex_id
+        )
+        papers = found.papers
+        if arxiv_name:  # arXiv matches names loosely: keep the papers that list this one
+            papers = [p for p in papers if any(author_matches(arxiv_name, a) for a in p.authors)]
+        report = add_papers(store, name, papers, found.origin)
     stored = report.ingest
     if as_json:
         emit_json(
             {
                 "profile": name,
-                "author": author,
+                "author": found.author.removesuffix(f" ({s2_id})") if s2_id else found.author,
+                "service": found.service,
                 "fetched": len(papers),
                 "added": report.added,
                 "already": report.already,
@@ -261,7 +271,9 @@ def profile_add_author(ctx: click.Context, name: str, s2_id: str, as_json: bool)
         )
         return
     out.print(
-        f"{author} ({s2_id}): {len(papers)} papers from Semantic Scholar · "
+        f"{found.author}: {len(papers)} papers from {found.service} · "
         f"added {report.added} to {name} · already there {report.already}",
         markup=False,
+        emoji=False,
+        soft_wrap=True,
     )

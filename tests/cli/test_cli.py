@@ -456,7 +456,10 @@ def test_stats_of_an_empty_store(cli: Any) -> None:
     figures = cli.stats()
     assert figures["papers"] == 0
     assert figures["sources"] == []
-    assert re.search(r"^\s*papers\s+0\s*$", cli.ok("stats").stdout, re.MULTILINE)
+    assert figures["config"] == str(Path(figures["store"]).parent / "config.toml")
+    table = cli.ok("stats").stdout
+    assert re.search(r"^\s*papers\s+0\s*$", table, re.MULTILINE)
+    assert "(none yet: `paperradar init` writes a" in table  # where a config would go
 
 
 def parse(stdout: str) -> dict[str, int]:

@@ -13,9 +13,10 @@ from paperradar.web.routes import (
     search,
     topic_map,
     trending,
+    welcome,
 )
 
 
 def register(app: FastAPI) -> None:
-    for module in (auth, radar, search, papers, trending, profiles, digests, topic_map):
+    for module in (auth, radar, search, papers, trending, profiles, digests, topic_map, welcome):
         app.include_router(module.router)

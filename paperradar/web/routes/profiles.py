@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,14 +20,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from paperradar.errors import FormatError, InputError, UsageError
+from paperradar.config import load_config
+from paperradar.errors import FormatError, InputError, PaperRadarError, UsageError
 from paperradar.identifiers import normalise_alias
 from paperradar.models import RULE_KINDS
 from paperradar.radar.profiles import (
     AddReport,
     add_files,
     add_ids,
+    add_papers,
     add_rule,
+    author_matches,
     create_profile,
     load_profile,
     remove_papers,
@@ -34,10 +38,26 @@ from paperradar.radar.profiles import (
 )
 from paperradar.readers import FORMAT_NAMES
 from paperradar.search import keyword_search
+from paperradar.sources.lookup import (
+    IdOutcome,
+    LookupSettings,
+    fetch_author,
+    fetch_missing,
+    lookup_settings,
+    parse_refs,
+)
 from paperradar.store.api import Store
 from paperradar.web.access import profiles_for, require_profile
 from paperradar.web.accounts import grant_profile
-from paperradar.web.deps import MAX_BODY, Viewer, check_csrf, render, store_of, viewer_of
+from paperradar.web.deps import (
+    MAX_BODY,
+    Viewer,
+    check_csrf,
+    render,
+    state_of,
+    store_of,
+    viewer_of,
+)
 
 router = APIRouter()
 
@@ -122,21 +142,24 @@ def create(
 ) -> Response:
     check_csrf(request, viewer, csrf)
     name = name.strip()
-    if name in profiles_for(store, viewer):
-        return _list_page(
-            request, store, viewer, 400, f"You already have a profile named {name!r}.", name
-        )
     try:
-        with store.transaction():
-            if store.radar.profile_id(name) is not None:
-                # the same words whoever holds it: owners are not revealed
-                raise UsageError(f"the name {name!r} is taken: choose another")
-            create_profile(store, name)
-            if viewer.user is not None:
-                grant_profile(store, viewer.user.name, name)
+        create_owned(store, viewer, name)
     except InputError as exc:
         return _list_page(request, store, viewer, 400, str(exc), name)
     return RedirectResponse(f"/profiles/{name}?done=created", status_code=303)
+
+
+def create_owned(store: Store, viewer: Viewer, name: str) -> None:
+    """Create profile ``name`` owned by the viewer (a UsageError when the name is taken)."""
+    if name in profiles_for(store, viewer):
+        raise UsageError(f"You already have a profile named {name!r}.")
+    with store.transaction():
+        if store.radar.profile_id(name) is not None:
+            # the same words whoever holds it: owners are not revealed
+            raise UsageError(f"the name {name!r} is taken: choose another")
+        create_profile(store, name)
+        if viewer.user is not None:
+            grant_profile(store, viewer.user.name, name)
 
 
 # --------------------------------------------------------------------------- one profile
@@ -208,6 +231,8 @@ def _context(store: Store, viewer: Viewer, name: str) -> dict[str, Any]:
         "hits": None,
         "search_error": None,
         "own": {p["pid"] for p in papers},
+        "pasted": "",  # the pasted text, given back when something in it failed
+        "missing": [],  # the pasted ids that could not be added, with why
     }
 
 
@@ -244,18 +269,24 @@ def _answer(
     fragment: str,
     error: str | None = None,
     counts: tuple[int, int] | None = None,
+    extra: dict[str, Any] | None = None,
+    status: int = 400,
 ) -> Response:
     """After a change: the changed section for htmx; otherwise a redirect back, or the
-    page with the error (400)."""
+    page with the error (``status``, 400 unless part of the change was made). ``extra``
+    joins the page's context (the pasted text given back, the missing ids)."""
     if _htmx(request):
         context = _context(store, viewer, name)
+        context.update(extra or {})
         context["part_error"] = error
-        context["part_notice"] = None if error else _notice(done, *(counts or (0, 0)))
+        context["part_notice"] = _notice(done, *(counts or (0, 0))) if done else None
         return render(request, fragment, **context)
     if error:
         context = _context(store, viewer, name)
+        context.update(extra or {})
         context["error"] = error
-        return render(request, "profile.html", 400, **context)
+        context["notice"] = _notice(done, *(counts or (0, 0))) if done else None
+        return render(request, "profile.html", status, **context)
     query = f"done={done}" + (f"&n={counts[0]}&m={counts[1]}" if counts else "")
     return RedirectResponse(f"/profiles/{name}?{query}", status_code=303)
 
@@ -265,10 +296,6 @@ def _answer(
 
 def _counts(report: AddReport) -> tuple[int, int]:
     return report.added, report.already
-
-
-def _looks_like_ids(lines: list[str]) -> bool:
-    return bool(lines) and all(normalise_alias(line) is not None for line in lines)
 
 
 def _format(fmt: str) -> str | None:
@@ -318,29 +345,123 @@ def paste(
     text: Annotated[str, Form(max_length=MAX_PASTE)] = "",
     format_name: Annotated[str, Form(alias="format", max_length=40)] = "",
 ) -> Response:
-    """Pasted BibTeX, RIS or any readable format; or ids (arXiv, DOI, ...) one per line."""
+    """Pasted BibTeX, RIS or any readable format; or ids (arXiv, DOI, ...), one or a few a
+    line: those the store lacks are fetched. When anything fails, the page names it and
+    gives the pasted text back."""
     check_csrf(request, viewer, csrf)
     name = require_profile(store, viewer, name)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
     try:
-        if not lines:
-            raise UsageError("paste BibTeX, RIS or another format, or ids one per line")
-        fmt = _format(format_name)
-        if fmt is None and _looks_like_ids(lines):
-            report = add_ids(store, name, lines)
-        else:
-            data = text.encode("utf-8")
-            report = _add_bytes(store, name, data, "pasted.txt", "pasted text", fmt)
-    except InputError as exc:
-        return _papers_failed(request, store, viewer, name, exc)
-    return _papers_added(request, store, viewer, name, report)
+        added = add_pasted(request, store, name, text, format_name)
+    except PaperRadarError as exc:
+        return _papers_failed(request, store, viewer, name, exc, text)
+    if not added.missing:
+        return _papers_added(request, store, viewer, name, added.report)
+    counts = _counts(added.report)
+    extra = {"pasted": text, "missing": added.missing}
+    return _answer(
+        request,
+        store,
+        viewer,
+        name,
+        "added" if sum(counts) else "",
+        "_profile_papers.html",
+        added.message,
+        counts,
+        extra,
+        200 if sum(counts) else 400,
+    )
+
+
+@dataclass(slots=True)
+class Added:
+    """What a paste or a lookup added, and the ids it could not."""
+
+    report: AddReport
+    missing: list[IdOutcome] = field(default_factory=list)
+    #: one line naming every missing id ("" when none is)
+    message: str = ""
+
+
+_RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  - ", re.MULTILINE)
+
+
+def pasted_ids(text: str) -> list[str] | None:
+    """The ids of pasted text that is a list of ids (one or a few a line), else None: a
+    file's text (BibTeX, RIS, JSON, a table, a listing) is for the readers."""
+    refs = parse_refs(text)
+    if not refs or not any(normalise_alias(ref) for ref in refs):
+        return None
+    if all(normalise_alias(ref) for ref in refs):
+        return refs
+    lines = [line for line in text.splitlines() if line.strip()]
+    structured = text.lstrip()[:1] in ("@", "{", "[", "<") or _RIS_TAG.search(text)
+    if structured or any(len(parse_refs(line)) > 3 for line in lines):
+        return None
+    return refs  # a list of ids with a typo or two: each is named
+
+
+def settings_of(request: Request) -> Callable[[], LookupSettings]:
+    """The lookups' settings from the home's config.toml, read when a lookup needs them."""
+    home = state_of(request).home
+    return lambda: lookup_settings(load_config(home), interactive=True)
+
+
+def add_pasted(request: Request, store: Store, name: str, text: str, fmt_name: str) -> Added:
+    """Add pasted text to the profile: ids (the missing ones fetched) or a file's text."""
+    if not text.strip():
+        raise UsageError("paste BibTeX, RIS or another format, or ids one per line")
+    fmt = _format(fmt_name)
+    refs = pasted_ids(text) if fmt is None else None
+    if refs is None:
+        data = text.encode("utf-8")
+        return Added(_add_bytes(store, name, data, "pasted.txt", "pasted text", fmt))
+    looked = fetch_missing(store, refs, settings_of(request))
+    found = list(store.papers.pids(looked.row_ids()).values())
+    report = add_ids(store, name, found) if found else AddReport()
+    return Added(report, looked.missing, looked.missing_message(details=False))
+
+
+#: the author form's kinds -> fetch_author's arguments
+AUTHOR_KINDS = {"orcid": "orcid", "arxiv": "arxiv_name", "openalex": "openalex_id", "s2": "s2_id"}
+
+
+def add_author_papers(request: Request, store: Store, name: str, kind: str, value: str) -> Added:
+    """Add an author's papers: ``kind`` is orcid, arxiv (a name), openalex or s2 (ids)."""
+    value = value.strip()
+    if not value:
+        raise UsageError("give an ORCID iD, an author's name or an author id")
+    if kind not in AUTHOR_KINDS:
+        raise UsageError(f"unknown kind of author {kind!r}; choose from {', '.join(AUTHOR_KINDS)}")
+    given: dict[str, str | None] = dict.fromkeys(AUTHOR_KINDS.values())
+    given[AUTHOR_KINDS[kind]] = value
+    settings = settings_of(request)()
+    found = fetch_author(
+        settings,
+        s2_id=given["s2_id"],
+        arxiv_name=given["arxiv_name"],
+        orcid=given["orcid"],
+        openalex_id=given["openalex_id"],
+    )
+    papers = found.papers
+    if kind == "arxiv":  # arXiv matches names loosely: keep the papers listing this one
+        papers = [p for p in papers if any(author_matches(value, a) for a in p.authors)]
+    if not papers:
+        raise UsageError(f"{found.service} lists no paper of {found.author}")
+    return Added(add_papers(store, name, papers, found.origin))
 
 
 def _papers_failed(
-    request: Request, store: Store, viewer: Viewer, name: str, exc: InputError
+    request: Request,
+    store: Store,
+    viewer: Viewer,
+    name: str,
+    exc: PaperRadarError,
+    pasted: str = "",
 ) -> Response:
-    """The own-papers section with the reader's or library's one-line error."""
-    return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc))
+    """The own-papers section with the reader's or library's one-line error (and the
+    pasted text given back)."""
+    extra = {"pasted": pasted}
+    return _answer(request, store, viewer, name, "", "_profile_papers.html", str(exc), None, extra)
 
 
 def _papers_added(
@@ -365,18 +486,24 @@ def upload(
     """A file of own papers in any readable format, at most MAX_BODY bytes."""
     check_csrf(request, viewer, csrf)
     name = require_profile(store, viewer, name)
+    try:
+        report = add_upload(store, name, file, format_name)
+    except InputError as exc:
+        return _papers_failed(request, store, viewer, name, exc)
+    return _papers_added(request, store, viewer, name, report)
+
+
+def add_upload(store: Store, name: str, file: UploadFile | None, fmt_name: str) -> AddReport:
+    """Add the papers of an uploaded file (any readable format, at most MAX_BODY bytes; 413
+    beyond), all or nothing."""
     if file is None or not file.filename:
-        return _answer(request, store, viewer, name, "", "_profile_papers.html", "choose a file")
+        raise UsageError("choose a file")
     data = file.file.read(MAX_BODY + 1)
     if len(data) > MAX_BODY:
         raise HTTPException(status_code=413, detail="the file is too large (5 MB at most)")
     shown = Path(file.filename.replace("\\", "/")).name[:200] or "upload"
-    try:
-        fmt = _format(format_name)
-        report = _add_bytes(store, name, data, _upload_name(file.filename), shown, fmt)
-    except InputError as exc:
-        return _papers_failed(request, store, viewer, name, exc)
-    return _papers_added(request, store, viewer, name, report)
+    fmt = _format(fmt_name)
+    return _add_bytes(store, name, data, _upload_name(file.filename), shown, fmt)
 
 
 @router.post("/profiles/{name}/ids")

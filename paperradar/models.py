@@ -178,25 +178,52 @@ class Neighbour:
 
 @dataclass(slots=True)
 class Why:
-    """Why a paper is in a ranking: nearest own/liked papers, shared terms, matched rule."""
+    """Why a paper is in a ranking (docs/ranking.md, "Explanations"): the nearest own/liked
+    papers, the phrases it shares with them, its best-matching sentences, its place among
+    the candidates, and the follow rule it matched. ``terms`` are the distinctive single
+    terms it shares (the keyword score's evidence; in ``--json`` only)."""
 
     neighbours: list[Neighbour] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     rule: str | None = None
+    phrases: list[str] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+    percentile: int | None = None  # top N% of the candidates ranked
+    among: int | None = None  # how many candidates were ranked
+    closeness: str | None = None  # strong, medium or weak (by percentile)
+
+    def standing(self) -> str:
+        """The paper's place, in words ("strong match: top 3% of 412 papers"), or ""."""
+        if self.percentile is None or not self.among:
+            return ""
+        place = f"top {self.percentile}% of {self.among:,} papers"
+        return f"{self.closeness} match: {place}" if self.closeness else place
+
+    def near(self, most: int | None = None) -> list[str]:
+        """The nearest own and liked papers (the ``most`` nearest), named by title: "close
+        to your paper «A»", "like «B» and «C», which you liked"."""
+        own = [f"«{_short(n.title or n.pid)}»" for n in self.neighbours[:most] if n.kind != "liked"]
+        liked = [
+            f"«{_short(n.title or n.pid)}»" for n in self.neighbours[:most] if n.kind == "liked"
+        ]
+        out = []
+        if own:
+            out.append(f"close to your paper{'s' if len(own) > 1 else ''} {_and(own)}")
+        if liked:
+            out.append(f"like {_and(liked)}, which you liked")
+        return out
 
     def summary(self) -> str:
         """One line for tables and feeds."""
-        parts = []
-        if self.rule:
-            parts.append(self.rule)
-        if self.neighbours:
-            near = "; ".join(
-                f"{_short(n.title or n.pid)} ({n.similarity:.2f})" for n in self.neighbours
-            )
-            parts.append(f"close to {near}")
-        if self.terms:
-            parts.append("shares " + ", ".join(self.terms))
+        parts = [p for p in (self.rule, self.standing()) if p]
+        parts += self.near(1)
+        if self.phrases:
+            parts.append("shares " + ", ".join(f"“{p}”" for p in self.phrases))
         return " · ".join(parts)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _short(text: str, limit: int = 60) -> str:

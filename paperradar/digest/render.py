@@ -26,7 +26,7 @@ import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +41,7 @@ from rich.text import Text
 
 from paperradar.errors import PaperRadarError, UsageError
 from paperradar.models import Digest, Paper, Ranked, Why
+from paperradar.radar.explain import highlighted_abstract
 
 FeedFormat = Literal["rss", "atom"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
@@ -130,22 +131,20 @@ def paper_guid(entry: Ranked) -> str:
     return "urn:paperradar:" + quote(paper_pid(entry), safe=":/.-_~@+,;=")
 
 
-def why_lines(why: Why, neighbours: int | None = None) -> list[str]:
-    """The explanation in (up to) two lines: the followed rule and the nearest own or liked
-    papers with their similarity; then the terms the paper shares with the profile."""
-    rule = clean_text(why.rule)
-    head = [rule] if rule else []
-    near = [
-        f"{_short(clean_text(n.title) or clean_text(n.pid))} ({n.similarity:.2f}"
-        + (", liked)" if n.kind == "liked" else ")")
-        for n in why.neighbours[:neighbours]
-    ]
-    if near:
-        head.append("close to " + "; ".join(near))
+def why_lines(why: Why, neighbours: int | None = None, *, standing: bool = True) -> list[str]:
+    """The explanation in (up to) three lines: the followed rule and (with ``standing``) the
+    paper's place among the candidates ("strong match: top 2% of 300 papers"); the nearest
+    own or liked papers, by title; the phrases it shares with the profile. Raw similarities
+    stay out (they are in ``--json``)."""
+    place = clean_text(why.standing()) if standing else ""
+    head = [p for p in (clean_text(why.rule), place) if p]
     lines = [" · ".join(head)] if head else []
-    terms = [t for t in (clean_text(t) for t in why.terms) if t]
-    if terms:
-        lines.append("shares " + ", ".join(terms))
+    near = [clean_text(n) for n in why.near(neighbours)]
+    if near:
+        lines.append("; ".join(near))
+    shared = [p for p in (clean_text(p) for p in why.phrases) if p]
+    if shared:
+        lines.append("shares " + ", ".join(f"“{p}”" for p in shared))
     return lines
 
 
@@ -173,6 +172,18 @@ class Item:
     score: float
     parts: str  # the score's parts, described
     why: list[str]
+    #: the abstract as (text, highlighted) segments, the sentences that match the profile
+    #: best highlighted (explain.highlighted_abstract)
+    abstract_marked: list[tuple[str, bool]] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)  # the highlighted ones
+    standing: str = ""  # "strong match: top 2% of 300 papers" (Why.standing), or ""
+    #: for a column or a chip: "top 2%", or the score in a digest recorded before places were
+    match: str = ""
+
+    @property
+    def score_note(self) -> str:
+        """The raw score and its parts, for a tooltip or a note."""
+        return f"score {self.score:.3f}" + (f" ({self.parts})" if self.parts else "")
 
     @property
     def day(self) -> str:
@@ -191,6 +202,7 @@ def _item(rank: int, entry: Ranked) -> Item:
     title = clean_text(paper.title) or (_short(abstract, 90) if abstract else pid)
     authors = [a for a in (clean_text(a) for a in paper.authors) if a]
     categories = [c for c in (clean_text(c) for c in paper.categories) if c]
+    marked = highlighted_abstract(abstract, [clean_text(t) for t in entry.why.sentences])
     return Item(
         rank=rank,
         pid=pid,
@@ -208,7 +220,15 @@ def _item(rank: int, entry: Ranked) -> Item:
             for name, value in entry.parts.items()
             if value or name in ("similarity", "keywords")
         ),
-        why=why_lines(entry.why),
+        why=why_lines(entry.why, 2),
+        abstract_marked=marked + ([(" …", False)] if paper.abstract_truncated and abstract else []),
+        sentences=[text for text, highlighted in marked if highlighted],
+        standing=clean_text(entry.why.standing()),
+        match=(
+            f"top {entry.why.percentile}%"
+            if entry.why.percentile is not None
+            else f"{entry.score:.3f}"
+        ),
     )
 
 
@@ -243,7 +263,8 @@ WIDE_TERMINAL = 140
 
 def to_terminal(digest: Digest, console: Console, *, compact: bool = False) -> None:
     """Print the digest as a table: rank, title (a hyperlink where the terminal shows them)
-    and id, first authors, listing date, categories, score and why (two lines, or
+    and id, first authors, listing date, categories, match (top N% of the candidates) and
+    why (up to three lines, or
     :meth:`Why.summary` with ``compact``). On a terminal narrower than
     :data:`WIDE_TERMINAL`, authors, date and categories go under the title. Paper text is
     never read as rich markup."""
@@ -263,7 +284,7 @@ def to_terminal(digest: Digest, console: Console, *, compact: bool = False) -> N
         table.add_column("authors", max_width=32, overflow="fold")
         table.add_column("listed", no_wrap=True)
         table.add_column("categories", max_width=18, overflow="fold")
-    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("match", justify="right", no_wrap=True)
     table.add_column("why", overflow="fold")
     for item, entry in zip(items, digest.entries, strict=True):
         title = Text(item.title, style=Style(bold=True, link=item.url))
@@ -273,8 +294,13 @@ def to_terminal(digest: Digest, console: Console, *, compact: bool = False) -> N
             folded = " · ".join(f for f in (item.byline, item.day, *item.categories) if f)
             title.append("\n" + folded if folded else "", style=Style(dim=True))
             facts = []
-        why = clean_text(entry.why.summary()) if compact else "\n".join(why_lines(entry.why, 2))
-        table.add_row(Text(str(item.rank)), title, *facts, Text(f"{item.score:.3f}"), Text(why))
+        why = (
+            clean_text(entry.why.summary())
+            if compact
+            else "\n".join(why_lines(entry.why, 2, standing=False))
+        )
+        match = item.match + (f"\n{entry.why.closeness}" if entry.why.closeness else "")
+        table.add_row(Text(str(item.rank)), title, *facts, Text(match), Text(why))
     console.print(table)
 
 
@@ -291,7 +317,8 @@ def md_escape(text: str) -> str:
 
 def to_markdown(digest: Digest) -> str:
     """The digest as Markdown: a heading with the profile and window, then one numbered
-    item per paper (linked title; authors, date, categories and id; score; why)."""
+    item per paper (linked title; authors, date, categories and id; why; the sentences
+    that match the profile; the score and its parts, last)."""
     lines = [f"# {md_escape(_heading(digest))}", "", md_escape(_summary_line(digest)), ""]
     items = digest_items(digest)
     if not items:
@@ -303,10 +330,11 @@ def to_markdown(digest: Digest) -> str:
         facts = [item.byline, item.day, ", ".join(item.categories), item.pid]
         lines.append(f"{item.rank}. **{link}**")
         lines.append(f"{indent}- by {md_escape(' · '.join(f for f in facts if f))}")
-        parts = f" ({md_escape(item.parts)})" if item.parts else ""
-        lines.append(f"{indent}- score {item.score:.3f}{parts}")
         if item.why:
             lines.append(f"{indent}- why: {md_escape('; '.join(item.why))}")
+        for sentence in item.sentences:
+            lines.append(f"{indent}- matches: “{md_escape(sentence)}”")
+        lines.append(f"{indent}- {md_escape(item.score_note)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -413,8 +441,8 @@ def _feed_title(digest: Digest) -> str:
 
 def _explanation(item: Item) -> list[str]:
     why = f"Why: {'; '.join(item.why)}" if item.why else ""
-    parts = f" ({item.parts})" if item.parts else ""
-    return [why, f"Score {item.score:.3f}{parts} · rank {item.rank} · {item.pid}"]
+    matches = [f"Matches: “{s}”" for s in item.sentences]
+    return [why, *matches, f"Rank {item.rank} · {item.pid} · {item.score_note}"]
 
 
 def _feed_url(url: str | None) -> str | None:

@@ -24,7 +24,7 @@ The model (docs/ranking.md has the measurements behind the defaults):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -35,6 +35,7 @@ from paperradar.embedding import Embedder
 from paperradar.embedding.backfill import ensure_vectors
 from paperradar.errors import UsageError
 from paperradar.models import Neighbour, Profile, Ranked, Why
+from paperradar.radar.explain import Explainer, Phrase, closeness, percentile
 from paperradar.radar.profiles import author_matches, rule_key
 from paperradar.radar.terms import Candidates, TermProfile, tokens
 from paperradar.store.api import Store
@@ -148,6 +149,7 @@ class Scorer:
             model.fit(x, y)
             self.classifier = model
         self._seed = seed
+        self._explain: tuple[Sequence[Text], Explainer] | None = None
 
     # -- filters
 
@@ -246,8 +248,9 @@ class Scorer:
             nearest_sim,
         )
 
-    def why(self, scored: Scored, i: int) -> Why:
-        """The explanation of candidate ``i`` of the last :meth:`score` call."""
+    def why(self, scored: Scored, i: int, phrases: bool = True) -> Why:
+        """The explanation of candidate ``i`` of the last :meth:`score` call; without
+        ``phrases``, no shared phrases and no sentences (they cost about a millisecond)."""
         neighbours = [
             Neighbour(
                 self.anchors[int(a)].row_id,
@@ -262,7 +265,36 @@ class Scorer:
         terms = self.terms.shared(
             own if own is not None else self._texts[i].terms(), self.config.terms
         )
-        return Why(neighbours=neighbours, terms=terms, rule=scored.rule[i])
+        text = self._texts[i]
+        shown: list[Phrase] = []
+        sentences: list[str] = []
+        if phrases:
+            explainer = self._explainer()
+            shown, sentences = explainer.explain(text.title, text.abstract, self.config.terms)
+        among = len(scored.score)
+        place = 1 + int(np.count_nonzero(scored.score > scored.score[i]))
+        top = percentile(place, among)
+        return Why(
+            neighbours=neighbours,
+            terms=terms,
+            rule=scored.rule[i],
+            phrases=[p.text for p in shown],
+            sentences=sentences,
+            percentile=top,
+            among=among,
+            closeness=closeness(top),
+        )
+
+    def _explainer(self) -> Explainer:
+        """The explainer of the last :meth:`score` call's candidates, made on first use:
+        the anchors' phrases counted against the candidates (explain.py)."""
+        if self._explain is None or self._explain[0] is not self._texts:
+            background = [t.body for t in self._texts]
+            self._explain = (
+                self._texts,
+                Explainer(self.anchor_texts, background, self.terms.vector),
+            )
+        return self._explain[1]
 
 
 class _Phrase:
@@ -403,11 +435,15 @@ def build_scorer(inputs: ProfileInputs, config: RankingConfig | None = None) -> 
 
 
 def score_candidates(
-    scorer: Scorer, candidates: CandidateInputs, keep: int | None = None
+    scorer: Scorer,
+    candidates: CandidateInputs,
+    keep: int | None = None,
+    explain: Container[int] | None = None,
 ) -> tuple[list[Pick], Matrix]:
     """Every candidate that is not muted, scored and explained, best first; and their
     vectors (rows aligned with the result) for diversity. With ``keep``, only the best
-    ``keep`` and the followed candidates."""
+    ``keep`` and the followed candidates. With ``explain`` (row ids), only those get shared
+    phrases and sentences in their explanation (the others: place, papers, rule)."""
     texts, vectors = candidates.texts, candidates.vectors
     ids = [i for i in candidates.ids if i in vectors and i in texts and not scorer.muted(texts[i])]
     matrix = _matrix(vectors, ids)
@@ -421,7 +457,7 @@ def score_candidates(
         Pick(
             row_id=ids[i],
             score=round(float(scored.score[i]), 4),
-            why=scorer.why(scored, i),
+            why=scorer.why(scored, i, explain is None or ids[i] in explain),
             parts={
                 "similarity": round(float(scored.similarity[i]), 4),
                 "keywords": round(float(scored.keywords[i]), 4),
@@ -529,15 +565,17 @@ def rank(
     config: RankingConfig | None = None,
     scorer: Scorer | None = None,
     keep: int | None = None,
+    explain: Container[int] | None = None,
 ) -> tuple[list[Ranked], Matrix]:
     """Every candidate (store row ids) that is not muted, not one of the profile's own
     papers and neither liked nor disliked already, scored and explained, best first; and
     their vectors (rows aligned with the result) for diversity. With ``keep``, only the
     best ``keep`` and the followed papers are loaded, explained and returned (a digest
-    needs no more)."""
+    needs no more). With ``explain`` (row ids), only those papers' explanations get shared
+    phrases and sentences (a page showing one paper's place among its day needs no more)."""
     scorer = scorer or scorer_for(store, profile, embedder, config)
     loaded = load_candidates(store, profile, embedder, candidates)
-    picks, matrix = score_candidates(scorer, loaded, keep)
+    picks, matrix = score_candidates(scorer, loaded, keep, explain)
     return with_papers(store, picks, with_sightings=keep is not None), matrix
 
 

@@ -108,6 +108,11 @@ def _why_full() -> Why:
         ],
         terms=["attention", "retrieval"],
         rule="follows author Ann Lee",
+        phrases=["mixture of experts", f"CLIP {SCRIPT}"],
+        sentences=["Second paragraph [red]x[/red]."],
+        percentile=2,
+        among=340,
+        closeness="strong",
     )
 
 
@@ -116,7 +121,7 @@ def _digest(entries: list[Ranked] | None = None) -> Digest:
         parts = {"similarity": 0.61, "keywords": 0.2, "feedback": 0.0, "follow": 0.25}
         entries = [
             Ranked(_paper_hostile(), 11, 0.71234, _why_full(), parts),
-            Ranked(_paper_doi(), 12, 0.5, Why(terms=["doi"]), {"similarity": 0.5}),
+            Ranked(_paper_doi(), 12, 0.5, Why(phrases=["doi"]), {"similarity": 0.5}),
             Ranked(_paper_links(), 13, 0.45, Why(), {}),
             Ranked(_paper_bare(), 14, 0.4, Why(rule=f"follows keyword {RICH}"), {}),
         ]
@@ -185,15 +190,44 @@ def test_safe_url_quotes_markup_characters() -> None:
     assert safe_url("https://x.org/a%20b") == "https://x.org/a%20b"  # no double quoting
 
 
-def test_why_lines_two_lines_with_similarity_and_kind() -> None:
+def test_why_lines_name_papers_place_and_phrases_without_raw_numbers() -> None:
     lines = why_lines(_why_full())
     assert lines == [
-        f"follows author Ann Lee · close to My own {SCRIPT} paper (0.83); "
-        "A liked paper (0.70, liked); Third neighbour (0.61)",
-        "shares attention, retrieval",
+        "follows author Ann Lee · strong match: top 2% of 340 papers",
+        f"close to your papers «My own {SCRIPT} paper» and «Third neighbour»; "
+        "like «A liked paper», which you liked",
+        f"shares “mixture of experts”, “CLIP {SCRIPT}”",
     ]
-    assert why_lines(_why_full(), 1)[0].endswith(f"My own {SCRIPT} paper (0.83)")
+    assert why_lines(_why_full(), 1)[1] == f"close to your paper «My own {SCRIPT} paper»"
+    assert why_lines(_why_full(), standing=False)[0] == "follows author Ann Lee"
+    assert not any("0.8" in line or "0.7" in line for line in lines)  # no cosines
+    assert why_lines(Why(terms=["loss", "size"])) == []  # raw terms are never shown
     assert why_lines(Why()) == []
+
+
+def test_why_summary_is_one_short_line() -> None:
+    summary = _why_full().summary()
+    assert summary == (
+        "follows author Ann Lee · strong match: top 2% of 340 papers · "
+        f"close to your paper «My own {SCRIPT} paper» · "
+        f"shares “mixture of experts”, “CLIP {SCRIPT}”"
+    )
+    liked = Why(neighbours=[Neighbour(2, "arxiv:2", "A liked paper", 0.7, "liked")])
+    assert liked.summary() == "like «A liked paper», which you liked"
+    assert Why(percentile=40, among=1234, closeness="weak").standing() == (
+        "weak match: top 40% of 1,234 papers"
+    )
+
+
+def test_items_mark_the_best_sentences_in_the_abstract() -> None:
+    item = digest_items(_digest())[0]
+    assert item.sentences == ["Second paragraph [red]x[/red]."]
+    marked = [text for text, highlighted in item.abstract_marked if highlighted]
+    assert marked == item.sentences
+    assert "".join(text for text, _ in item.abstract_marked) == item.abstract
+    assert item.match == "top 2%" and item.standing.startswith("strong match")
+    old = digest_items(_digest())[1]  # no place (a digest recorded before places were)
+    assert old.match == "0.500" and old.sentences == []
 
 
 def test_guids_are_stable_and_urns() -> None:
@@ -237,32 +271,35 @@ def _single(paper: Paper, why: Why | None = None) -> Digest:
 def test_terminal_shows_titles_and_markup_literally() -> None:
     title = f"Bold claims {RICH} and [bold]more[/bold] :smile: [link=https://evil.example]x[/link]"
     paper = Paper(id="arxiv:1", title=title, authors=["[bold]Bob[/bold]"], arxiv_id="2501.00001")
-    why = Why(terms=["[i]t[/i]"], rule="follows author [bold]Bob[/bold]")
+    why = Why(phrases=["[i]t[/i]"], rule="follows author [bold]Bob[/bold]")
     text = _terminal(_single(paper, why))
     assert title in text
     assert "[bold]Bob[/bold]" in text
     assert "follows author [bold]Bob[/bold]" in text
-    assert "shares [i]t[/i]" in text
+    assert "shares “[i]t[/i]”" in text
     assert "arxiv:1" in text
 
 
 def test_terminal_table_columns_and_why() -> None:
     text = _terminal(_digest())
     header = next(line for line in text.splitlines() if "title" in line)
-    assert re.search(r"#.*title.*authors.*listed.*categories.*score.*why", header)
+    assert re.search(r"#.*title.*authors.*listed.*categories.*match.*why", header)
     assert "Paper radar: alice <b> · 2025-09-29" in text
     assert "4 of 340 candidates" in text
-    assert "0.712" in text and "2025-09-29" in text and "cs.CL" in text
-    assert "close to My own <script>alert(1)</script> paper (0.83)" in text
+    assert "top 2%" in text and "strong" in text and "2025-09-29" in text and "cs.CL" in text
+    assert "0.712" not in text and "0.83" not in text  # no raw score or cosine
+    assert "0.500" in text  # an explanation without a place shows the score
+    assert "close to your paper «My own <script>alert(1)</script> paper»" in text
     assert "Third neighbour" not in text  # two neighbours in the table
-    assert "shares attention, retrieval" in text
+    assert "shares “mixture of experts”" in text
     assert "\x1b" not in text and "\x00" not in text
 
 
 def test_terminal_compact_uses_the_summary() -> None:
-    text = _terminal(_digest(), compact=True)
-    assert "Third neighbour (0.61)" in text
-    assert "shares attention, retrieval" in text
+    text = _terminal(_digest(), compact=True, width=600)
+    assert "strong match: top 2% of 340 papers · close to your paper «My own" in text
+    assert "Third neighbour" not in text  # the summary names the nearest paper only
+    assert "shares “mixture of experts”" in text
 
 
 def test_terminal_links_titles_and_strips_escapes_from_feed_text() -> None:
@@ -295,9 +332,9 @@ def test_terminal_narrow_folds_facts_under_the_title() -> None:
         categories=["cs.CL", "cs.IR"],
         listed=dt.date(2025, 9, 29),
     )
-    text = _terminal(_single(paper, Why(terms=["retrieval"])), width=100)
+    text = _terminal(_single(paper, Why(phrases=["retrieval"])), width=100)
     assert "Jane Doe, John Smith · 2025-09-29 · cs.CL · cs.IR" in text
-    assert "shares retrieval" in text
+    assert "shares “retrieval”" in text
 
 
 def test_terminal_empty_digest() -> None:
@@ -346,6 +383,8 @@ def test_markdown_layout() -> None:
     assert f"2. **[A DOI-only paper about \\[links\\](https\\://evil.example)]({DOI_URL})**" in md
     assert "   - by Eve Example · 2025-09-28 · cs.IR · doi:10.1000/xyz&lt;1&gt;" in md
     assert "   - score 0.712 (similarity 0.610 · keywords 0.200 · follow 0.250)" in md
+    assert "   - why: follows author Ann Lee · strong match: top 2% of 340 papers; " in md
+    assert "   - matches: “Second paragraph \\[red\\]x\\[/red\\].”" in md
     assert "4. **No title and no links, just an abstract**" in md
     assert "   - why: follows keyword \\[red\\]x\\[/red\\]" in md
 
@@ -395,7 +434,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in document
     parsed = _parse_html(document)
     allowed = {"html", "head", "meta", "title", "style", "body", "header", "main", "h1", "h2"}
-    allowed |= {"p", "ol", "li", "ul", "a", "span", "details", "summary"}
+    allowed |= {"p", "ol", "li", "ul", "a", "span", "details", "summary", "mark"}
     assert {tag for tag, _ in parsed.tags} <= allowed
     # the only URLs are the paper links, on <a href>
     links = []
@@ -425,12 +464,31 @@ def test_html_shows_each_paper() -> None:
     assert CLEAN_TITLE in text
     assert clean_text(HOSTILE_ABSTRACT) in text
     assert f"Ann {SCRIPT}, [bold]Bob[/bold]" in text
-    for fact in ("2025-09-29", "cs.CL", "score 0.712", "arxiv:2503.11731", "retrieval"):
+    for fact in ("2025-09-29", "cs.CL", "top 2%", "arxiv:2503.11731", "mixture of experts"):
         assert fact in text
-    assert "close to My own <script>alert(1)</script> paper (0.83)" in text
+    assert "score 0.712" not in text  # in the tooltip only
+    assert 'title="score 0.712 (similarity 0.610' in document
+    assert (
+        "close to your paper «My own <script>alert(1)</script> paper»; "
+        "like «A liked paper», which you liked" in text
+    )
+    assert "Third neighbour" not in text  # the two nearest papers
     assert "Paper radar: alice <b> · 2025-09-29" in text
     values = [attrs.get("value") for tag, attrs in parsed.tags if tag == "li" and "value" in attrs]
     assert values == ["1", "2", "3", "4"]
+
+
+def test_html_marks_the_best_sentences_escaped() -> None:
+    document = to_html(_digest())
+    assert "<mark>Second paragraph [red]x[/red].</mark>" in document
+    hostile = clean_text(HOSTILE_ABSTRACT).split(". ")[0] + "."
+    paper = _paper_hostile()
+    why = Why(sentences=[hostile], percentile=1, among=10, closeness="strong")
+    document = to_html(_single(paper, why))
+    assert "<mark>We show &lt;script&gt;alert(1)&lt;/script&gt; and &#34;&gt;&lt;img" in document
+    assert "<script>" not in document and "<img" not in document
+    parsed = _parse_html(document)
+    assert [tag for tag, _ in parsed.tags].count("mark") == 2  # the why list and the abstract
 
 
 def test_html_empty_digest() -> None:

@@ -131,19 +131,28 @@ def _items(store: Store, digest_id: int) -> list[dict[str, Any]]:
 
 
 def _explanation(text: str) -> tuple[list[str], dict[str, float]]:
-    """The recorded explanation (``digest_items.why``) as lines, and the score's parts."""
+    """The recorded explanation (``digest_items.why``) as lines, and the score's parts.
+    A digest recorded before explanations had phrases shows the terms it showed then."""
     try:
         data = json.loads(text)
         recorded = data.get("why") or {}
+        terms = [str(t) for t in recorded.get("terms") or []]
+        top = recorded.get("percentile")
+        among = recorded.get("among")
         why = Why(
             neighbours=[Neighbour(**n) for n in recorded.get("neighbours") or []],
-            terms=[str(t) for t in recorded.get("terms") or []],
+            terms=terms,
             rule=recorded.get("rule"),
+            phrases=[str(p) for p in recorded["phrases"]] if "phrases" in recorded else terms,
+            sentences=[str(s) for s in recorded.get("sentences") or []],
+            percentile=int(top) if top is not None else None,
+            among=int(among) if among is not None else None,
+            closeness=str(recorded["closeness"]) if recorded.get("closeness") else None,
         )
         parts = {str(k): float(v) for k, v in (data.get("parts") or {}).items()}
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, KeyError):
         return [], {}
-    return why_lines(why), parts
+    return why_lines(why) + [f"“{s}”" for s in why.sentences], parts
 
 
 @router.post("/profiles/{name}/subscription")

@@ -541,7 +541,7 @@ def test_the_radar_of_the_shipped_slice(browser: Any, slice_home: tuple[Path, bo
     PAPERRADAR_SCREENSHOT_DOCS=1 (docs/img/radar.png)."""
     home, real = slice_home
     with serve(home, home.parent / "server.log", fake=not real) as server:
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(RECORD_CSP)
         tab = context.new_page()
         tab.set_default_timeout(60_000)

@@ -27,6 +27,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.radar.profiles import create_profile, load_profile
 from paperradar.web.accounts import add_user, grant_profile
 from paperradar.web.app import CSP, create_app
+from paperradar.web.routes.search import snippet
 
 DAY1 = "2026-07-01"
 DAY2 = "2026-07-02"
@@ -182,12 +183,12 @@ def test_radar_shows_the_latest_days_ranked_papers_with_explanations(reader: Tes
     assert '<option value="alice-ml" selected>' in html and "bob-db" not in html
     titles = titles_by_id(html)
     assert "robots" not in {topic(titles[i]) for i in ids[:6]}  # her topics come first
-    scores = [float(s) for s in re.findall(r">score (\d\.\d+)</span>", html)]
+    scores = [float(s) for s in re.findall(r'data-score="(\d\.\d+)"', html)]
     assert len(scores) == 20 and scores == sorted(scores, reverse=True)
     first = card_html(html, ids[0])
     assert "close to" in first
     assert "Message passing graph neural network for molecule property prediction" in html
-    assert re.search(r'<span class="sim">0\.\d\d</span> <span class="kind kind-own">own', first)
+    assert re.search(r'your paper <a href="/papers/[^"]+" title="cosine similarity 0\.\d\d">«', first)
     assert "shares " in first
     assert f'href="/papers/{ids[0].replace(":", "%3A")}"' in first
     for kind in ("like", "dislike", "save"):
@@ -220,7 +221,7 @@ def test_like_answers_the_pressed_card_and_changes_the_next_ranking(alice: TestC
         like = button(card, "like")
         assert 'aria-pressed="true"' in like and 'value="clear"' in like
         assert 'aria-pressed="false"' in button(card, "dislike")
-        assert ">score " in card  # the card keeps its score and explanation
+        assert 'data-score="' in card  # the card keeps its score and explanation
     after = alice.get(f"/radar?day={DAY2}").text
     order_after = card_ids(after)
     assert order_after != order_before
@@ -236,8 +237,73 @@ def test_like_answers_the_pressed_card_and_changes_the_next_ranking(alice: TestC
     assert robot_places(order_after)[0] < robot_places(order_before)[0]
     assert mean(robot_places(order_after)) < mean(robot_places(order_before))
     lifted = card_html(after, order_after[robot_places(order_after)[0]])
-    assert 'kind-liked">liked</span>' in lifted  # the explanation names a liked paper
+    assert 'kind-liked">which you liked</span>' in lifted  # the explanation names a liked paper
     assert not set(robots) & set(card_ids(alice.get(f"/radar?day={DAY1}").text))
+
+
+def test_radar_more_pages_through_the_whole_day(reader: TestClient) -> None:
+    first = reader.get(f"/radar?day={DAY1}").text
+    ids = card_ids(first)
+    assert len(ids) == 20
+    more = re.search(r'<a class="more button-link" href="([^"]+)" hx-get="([^"]+)"', first)
+    assert more and more.group(1) == more.group(2)
+    assert more.group(1).replace("&amp;", "&") == f"/radar?profile=alice-ml&day={DAY1}&offset=20"
+    # htmx: the next cards and the "More" control, swapped out of band
+    fragment = reader.get(more.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<h1>" not in fragment.text
+    rest = re.findall(r'<article class="card" data-paper-id="([^"]+)">', fragment.text)
+    assert rest and not set(rest) & set(ids)
+    assert '<nav id="radar-more" class="more-nav" aria-label="More papers" hx-swap-oob="true">' in (
+        fragment.text
+    )
+    assert "That is every ranked paper of this day." in fragment.text  # 24 listed on DAY1
+    assert f'<span id="radar-end" hx-swap-oob="true">{20 + len(rest)}</span>' in fragment.text
+    # without JavaScript: the same cards on a page of their own, numbered on
+    plain = reader.get(f"/radar?day={DAY1}&offset=20").text
+    assert card_ids(plain) == rest and '<ol id="radar-list" class="cards" start="21">' in plain
+    assert 'href="/radar?profile=alice-ml&amp;day=2026-07-01">← previous page</a>' in plain
+    past = reader.get(f"/radar?day={DAY1}&offset=60").text
+    assert "No more papers for alice-ml listed 2026-07-01" in past
+    assert reader.get("/radar?offset=-1").status_code == 400
+    assert reader.get("/radar?offset=99999").status_code == 400
+
+
+def test_radar_links_days_and_papers(reader: TestClient) -> None:
+    day1 = reader.get(f"/radar?day={DAY1}").text
+    assert '<span class="earlier disabled" aria-disabled="true">' in day1
+    assert f'<a class="later" rel="next" href="/radar?profile=alice-ml&amp;day={DAY2}">' in day1
+    day2 = reader.get(f"/radar?day={DAY2}").text
+    assert f'<a class="earlier" rel="prev" href="/radar?profile=alice-ml&amp;day={DAY1}">' in day2
+    assert '<span class="later disabled" aria-disabled="true">' in day2
+    for pid in card_ids(day2):
+        card = card_html(day2, pid)
+        if pid.startswith("arxiv:"):
+            number = pid.removeprefix("arxiv:")
+            assert f'href="https://arxiv.org/abs/{number}"' in card
+            assert f'href="https://arxiv.org/pdf/{number}"' in card
+        assert "javascript:" not in card
+
+
+def test_liked_papers_are_listed_apart_after_a_rerank(alice: TestClient) -> None:
+    page = alice.get(f"/radar?day={DAY2}").text
+    token = csrf_of(page)
+    liked, disliked, saved = card_ids(page)[2:5]
+    for pid, action in ((liked, "like"), (disliked, "dislike"), (saved, "save")):
+        assert post_feedback(alice, token, pid, action, day=DAY2).status_code == 200
+    after = alice.get(f"/radar?day={DAY2}").text
+    ranked = card_ids(after)
+    assert liked not in ranked and disliked not in ranked and saved in ranked
+    notice = re.search(r'<p class="radar-notice rated-notice" id="rated-notice">(.*?)</p>', after)
+    assert notice and "1 paper you liked and 1 you disliked from this day are not in" in (
+        notice.group(1)
+    )
+    rated = re.search(r'<section id="radar-rated" class="rated">(.*?)</section>', after, re.S)
+    assert rated
+    assert re.findall(r'data-paper-id="([^"]+)"', rated.group(1)) == [liked, disliked]
+    assert 'aria-pressed="true"' in button(card_html(rated.group(1), liked), "like")
+    assert 'aria-pressed="true"' in button(card_html(rated.group(1), disliked), "dislike")
+    assert "you liked this paper: it now shapes the ranking" in rated.group(1)
+    assert 'aria-pressed="true"' in button(card_html(after, saved), "save")
 
 
 def test_feedback_buttons_toggle_and_a_plain_form_post_returns_to_the_radar(
@@ -311,12 +377,14 @@ def test_radar_without_a_profile_or_without_papers_says_what_to_do(
     with Store.open(home) as store:
         add_user(store, "carol", "carol-password")
     carol = make_client("carol")
-    page = carol.get("/radar")
-    assert page.status_code == 200 and '<a href="/profiles">Create a profile</a>' in page.text
+    first = carol.get("/radar", follow_redirects=False)  # a first visit: the guided first run
+    assert first.status_code == 303 and first.headers["location"] == "/welcome"
     with Store.open(home) as store:
         create_profile(store, "carol-new")
         grant_profile(store, "carol", "carol-new")
-    empty = carol.get("/radar").text
+    still = carol.get("/radar", follow_redirects=False)  # an empty profile: still welcome
+    assert still.status_code == 303 and still.headers["location"] == "/welcome"
+    empty = carol.get("/radar?profile=carol-new").text
     assert 'href="/profiles/carol-new"' in empty and "has no papers yet" in empty
     assert "radar-list" not in empty
     single = make_client(None, single_user=True).get("/radar?profile=nobody").text
@@ -367,8 +435,16 @@ def test_unknown_paper_and_action(reader: TestClient) -> None:
 
 
 def result_ids(html: str) -> list[str]:
+    """Paper ids of the search results (cards) or of the similar papers (a table)."""
+    cards = re.search(r'<ol id="search-results"[^>]*>(.*?)</ol>', html, re.S)
+    if cards:
+        return re.findall(r'<article class="card" data-paper-id="([^"]+)">', cards.group(1))
     match = re.search(r'<table class="hits" id="search-results">(.*?)</table>', html, re.S)
     return re.findall(r'<tr data-paper-id="([^"]+)">', match.group(1)) if match else []
+
+
+def result_dates(html: str) -> list[str]:
+    return re.findall(r'<span class="date">([^<]*)</span>', html)
 
 
 def test_search_keyword_and_hybrid_with_filters(reader: TestClient) -> None:
@@ -377,28 +453,57 @@ def test_search_keyword_and_hybrid_with_filters(reader: TestClient) -> None:
     keyword = reader.get("/search?q=speaker+diarization&mode=keyword").text
     ids = result_ids(keyword)
     assert ids and all(pid.startswith("arxiv:") for pid in ids)
-    titles = dict(
-        re.findall(
-            r'<tr data-paper-id="([^"]+)">\s*<td[^>]*>\d+</td>\s*<td><a href="[^"]+">([^<]*)</a>',
-            keyword,
-        )
-    )
+    titles = titles_by_id(keyword)
     assert all("iarization" in titles[pid] or "speech" in titles[pid] for pid in ids)
     later = reader.get(f"/search?q=speaker+diarization&mode=keyword&since={DAY2}").text
     later_ids = result_ids(later)
     assert later_ids and set(later_ids) < set(ids)
-    assert all(
-        f'<td class="nowrap">{DAY2}</td>' in row for row in later.split("<tr data-paper-id")[1:]
-    )
+    assert set(result_dates(later)) == {DAY2}
     hybrid = reader.get(f"/search?q=robot+arm+grasping&mode=hybrid&until={DAY1}&category=cs").text
     hybrid_ids = result_ids(hybrid)
     assert hybrid_ids and 'href="/papers/arxiv%3A' in hybrid
-    assert f'<td class="nowrap">{DAY2}</td>' not in hybrid
+    assert DAY2 not in result_dates(hybrid)
     assert reader.get("/search?q=robot&mode=semantic&category=math").status_code == 200
     assert "No papers match." in reader.get("/search?q=robot&mode=keyword&category=math").text
     # FTS syntax in the query is only text
     odd = reader.get("/search?q=%22graph%22+NEAR(*+-node:+OR&mode=keyword")
     assert odd.status_code == 200
+
+
+def test_search_results_are_cards_with_snippets_buttons_and_pages(reader: TestClient) -> None:
+    html = reader.get("/search?q=speaker+diarization&mode=keyword&limit=3").text
+    ids = result_ids(html)
+    assert len(ids) == 3
+    first = card_html(html, ids[0])
+    assert "<mark>speaker</mark>" in first and "<mark>diarization</mark>" in first
+    assert 'name="profile" value="alice-ml"' in first and 'hx-post="/feedback"' in first
+    assert re.search(r'<span class="score">score \d+\.\d{3}</span>', first)
+    pager = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', html, re.S)
+    assert pager and "previous" not in pager.group(1)
+    next_url = re.search(r'<a class="next" rel="next" href="([^"]+)">', pager.group(1))
+    assert next_url
+    url = next_url.group(1).replace("&amp;", "&")
+    assert url == "/search?q=speaker+diarization&mode=keyword&limit=3&offset=3"
+    page2 = reader.get(url).text
+    assert result_ids(page2) and not set(result_ids(page2)) & set(ids)
+    assert '<ol id="search-results" class="cards results" start="4">' in page2
+    assert '<a class="previous" rel="prev" href="/search?q=speaker+diarization' in page2
+    whole = reader.get("/search?q=speaker+diarization&mode=keyword&limit=100").text
+    assert result_ids(whole)[3:6] == result_ids(page2)
+    assert "next →" not in whole
+    bad = reader.get("/search?q=graph&offset=x")
+    assert bad.status_code == 400 and "offset: a number from 0 to 900" in bad.text
+
+
+def test_snippet_picks_the_sentence_with_most_query_words() -> None:
+    abstract = "We study graphs. Speaker diarization with a speech encoder works. Done."
+    pieces = snippet(abstract, "speaker diarization")
+    assert "".join(t for t, _ in pieces) == "Speaker diarization with a speech encoder works."
+    assert [t for t, marked in pieces if marked] == ["Speaker", "diarization"]
+    long = "word " * 200
+    cut = "".join(t for t, _ in snippet(long, "nothing"))
+    assert cut.endswith("…") and len(cut) <= 251
+    assert snippet("", "x") == []
 
 
 # --------------------------------------------------------------------------- paper page
@@ -418,10 +523,10 @@ def test_paper_page_shows_metadata_similar_papers_and_profile_match(reader: Test
     assert similar and len(re.findall("<tr data-paper-id", similar.group(1))) == 10
     assert 'data-paper-id="arxiv:2607.00026"' not in similar.group(1)
     match = re.search(r'<li class="match" data-profile="alice-ml">(.*?)</li>\s*</ul>', html, re.S)
-    assert match and "score 0." in match.group(1) and "close to" in match.group(1)
+    assert match and 'data-score="0.' in match.group(1) and "close to" in match.group(1)
     radar = reader.get(f"/radar?day={DAY2}").text  # the same score as on the radar
-    radar_score = re.search(r">score (\d\.\d+)</span>", card_html(radar, "arxiv:2607.00026"))
-    assert radar_score and f"score {radar_score.group(1)}" in match.group(1)
+    radar_score = re.search(r'data-score="(\d\.\d+)"', card_html(radar, "arxiv:2607.00026"))
+    assert radar_score and f'data-score="{radar_score.group(1)}"' in match.group(1)
     assert "bob-db" not in html
     more = reader.get("/papers/arxiv:2607.00026/similar").text
     assert "Papers similar to" in more and len(result_ids(more)) == 20

@@ -21,7 +21,7 @@ PACKAGE = paths.PACKAGE
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"errors", "models", "identifiers", "codec", "config"}),
     ("store", {"store"}),
-    ("ingestion", {"readers", "sources", "ingest", "embedding"}),
+    ("ingestion", {"readers", "sources", "ingest", "embedding", "exports"}),
     ("search", {"search"}),
     ("radar", {"radar"}),
     ("digest", {"digest"}),

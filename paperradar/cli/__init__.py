@@ -5,8 +5,9 @@ Every command turns a PaperRadarError into ``error: <message>`` on stderr and ex
 
 This module defines the ``paperradar`` group and adds the commands of its modules to it:
 library (ingest, search, similar, embed, show, stats), profiles (profile, feedback, rules),
-digests (digest, deliver, trending, affinity), sources (sync, watch, profile add-author), web
-(serve, user) and eval. They share paperradar.cli.common and import nothing from here.
+reading (saved, export, cite), digests (digest, deliver, trending, affinity), sources (sync,
+watch, profile add-author), web (serve, user) and eval. They share paperradar.cli.common and
+import nothing from here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import click
 
 from paperradar import __version__
-from paperradar.cli import digests, eval, init, library, profiles, sources, web
+from paperradar.cli import digests, eval, init, library, profiles, reading, sources, web
 from paperradar.cli.common import reset_consoles
 
 
@@ -35,7 +36,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj["home"] = home
 
 
-for _module in (init, library, profiles, digests, sources, web, eval):
+for _module in (init, library, profiles, reading, digests, sources, web, eval):
     for _command in _module.commands.commands:
         main.add_command(_command)
 profiles.profile.add_command(sources.profile_add_author)

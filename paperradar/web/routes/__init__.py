@@ -10,6 +10,7 @@ from paperradar.web.routes import (
     papers,
     profiles,
     radar,
+    saved,
     search,
     topic_map,
     trending,
@@ -18,5 +19,6 @@ from paperradar.web.routes import (
 
 
 def register(app: FastAPI) -> None:
-    for module in (auth, radar, search, papers, trending, profiles, digests, topic_map, welcome):
+    modules = (auth, radar, search, papers, saved, trending, profiles, digests, topic_map)
+    for module in (*modules, welcome):
         app.include_router(module.router)

@@ -176,3 +176,25 @@ def subscription(
         form = {"profile": name, "email": email, "enabled": on, "at": at}
         return _page(request, store, viewer, name, 400, errors={name: str(exc)}, form=form)
     return RedirectResponse(f"/digests?profile={name}&saved={name}", status_code=303)
+
+
+@router.get("/digests/{digest_id}/export")
+def digest_export(
+    digest_id: int,
+    store: StoreDep,
+    viewer: ViewerDep,
+    fmt: Annotated[str, Query(alias="format", max_length=40)] = "bibtex",
+) -> Response:
+    """A recorded digest's papers as a BibTeX, RIS or CSL-JSON file (404 as the page)."""
+    from paperradar.exports import digest_papers
+    from paperradar.web.routes.saved import download, export_format_or_400
+
+    found = store.radar.digest(digest_id)
+    try:
+        if found is None:
+            raise HTTPException(status_code=404)
+        require_profile(store, viewer, found.profile)
+    except HTTPException:
+        raise HTTPException(status_code=404, detail=f"no digest {digest_id}") from None
+    chosen = export_format_or_400(fmt)
+    return download(digest_papers(store, digest_id), chosen, f"paperradar-digest-{digest_id}")

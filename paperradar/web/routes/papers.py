@@ -1,6 +1,9 @@
 """One paper: its metadata, where it was seen, similar papers, and how well it matches each
 of the viewer's profiles (scored by the same ranking as the radar, among the papers of its
-own listing day, so the score is the one the radar shows for that day)."""
+own listing day, so the score is the one the radar shows for that day), with like, dislike
+and save buttons per profile (the cards' form, posted to ``/feedback``), its arXiv, PDF and
+DOI links, and its citation ("Cite": a reference line and BibTeX to copy, and
+``/papers/ID/cite?format=`` files to download)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,14 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from paperradar.digest import candidate_ids
 from paperradar.embedding import Embedder
 from paperradar.errors import PaperRadarError, UsageError
+from paperradar.exports import FORMATS, cite, export
+from paperradar.exports.fields import arxiv_abs, arxiv_pdf, doi_url
 from paperradar.models import Paper, Profile, Ranked
 from paperradar.radar.profiles import load_profile
 from paperradar.radar.ranking import rank
@@ -51,6 +56,8 @@ class Match:
     day: dt.date | None = None
     place: int = 0
     among: int = 0
+    opinion: str | None = None  # the profile's standing "like" or "dislike" of the paper
+    saved: bool = False
 
 
 def safe_href(url: str) -> str | None:
@@ -74,6 +81,19 @@ def links_of(paper: Paper) -> list[Link]:
         url = "https://doi.org/" + quote(paper.doi, safe="/.()-_;")
         if url not in known:
             out.append(Link("DOI", url, url))
+    return out
+
+
+def reading_links(paper: Paper) -> list[Link]:
+    """Where to read the paper: its arXiv page and PDF (else its own PDF link), its DOI."""
+    out: list[Link] = []
+    if paper.arxiv_id:
+        out += [Link("arXiv", arxiv_abs(paper.arxiv_id), arxiv_abs(paper.arxiv_id))]
+        out += [Link("PDF", arxiv_pdf(paper.arxiv_id), arxiv_pdf(paper.arxiv_id))]
+    elif paper.links.get("pdf") and safe_href(paper.links["pdf"]):
+        out.append(Link("PDF", paper.links["pdf"], safe_href(paper.links["pdf"])))
+    if paper.doi:
+        out.append(Link("DOI", doi_url(paper.doi), doi_url(paper.doi)))
     return out
 
 
@@ -102,7 +122,7 @@ def match_paper(
     if row_id not in candidates:
         candidates.append(row_id)
     try:
-        ranked, _ = rank(store, profile, embedder, candidates)
+        ranked, _ = rank(store, profile, embedder, candidates, explain={row_id})
     except UsageError as exc:
         return Match(profile.name, note=str(exc), day=day)
     for place, entry in enumerate(ranked, start=1):
@@ -152,6 +172,30 @@ def similar_page(
     )
 
 
+@router.get("/papers/{ref:path}/cite")
+def cite_file(
+    viewer: Annotated[Viewer, Depends(viewer_of)],  # logged in (else 401)
+    store: Annotated[Store, Depends(store_of)],
+    ref: str,
+    fmt: Annotated[str, Query(alias="format", max_length=40)] = "bibtex",
+) -> Response:
+    """The paper's citation: ``text`` (the reference line, shown inline) or a BibTeX, RIS or
+    CSL-JSON file to download, named after its citation key."""
+    paper = store.papers.load([resolve_or_404(store, ref)])[0]
+    citation = cite(paper)
+    if fmt == "text":
+        return PlainTextResponse(citation.text + "\n")
+    found = FORMATS.get(fmt)
+    if found is None:
+        known = ", ".join(["text", *FORMATS])
+        raise HTTPException(status_code=400, detail=f"format: one of {known}: {fmt!r}")
+    return Response(
+        export([paper], found.name),
+        media_type=f"{found.media_type}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{citation.key}.{found.extension}"'},
+    )
+
+
 @router.get("/papers/{ref:path}")
 def paper_page(
     request: Request,
@@ -163,16 +207,22 @@ def paper_page(
     paper = store.papers.load([row_id], with_sightings=True)[0]
     embedder = state_of(request).embedder
     hits, problem = _similar(store, embedder, paper.id or ref, SIMILAR_ON_PAGE)
-    matches = [
-        match_paper(store, load_profile(store, name), embedder, row_id, paper)
-        for name in profiles_for(store, viewer)
-    ]
+    matches = []
+    for name in profiles_for(store, viewer):
+        profile = load_profile(store, name)
+        match = match_paper(store, profile, embedder, row_id, paper)
+        match.opinion = profile.opinions().get(row_id)
+        match.saved = row_id in profile.saved()
+        matches.append(match)
     return render(
         request,
         "paper.html",
         viewer=viewer,
         paper=paper,
         links=links_of(paper),
+        reading=reading_links(paper),
+        citation=cite(paper),
+        formats=FORMATS,
         hits=hits,
         problem=problem,
         matches=matches,

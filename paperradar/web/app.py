@@ -10,11 +10,17 @@ images from this server only (no inline script or style, no eval), ``nosniff``, 
 session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``) and, when the browser
 sends one, an ``Origin`` of this server. Templates autoescape everything: feed text is never
 rendered as HTML.
+
+At start-up (the app's lifespan) a background thread loads the embedding model and imports
+the feedback classifier (``WebState.warm_up``): the server answers at once, and no request
+waits for a model load but one that needs the model before the warm-up has finished.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
@@ -131,12 +137,27 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 
 def create_app(
-    home: Path, *, single_user: bool = False, embedder: Embedder | None = None
+    home: Path,
+    *,
+    single_user: bool = False,
+    embedder: Embedder | None = None,
+    warm_up: bool = True,
 ) -> FastAPI:
     """The app for the store in ``home``. ``single_user`` serves without login (the CLI
-    allows it only on a loopback address)."""
-    app = FastAPI(title="paperradar", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.web = WebState(home, single_user, embedder)
+    allows it only on a loopback address); ``warm_up`` loads the model in the background
+    when the server starts."""
+    state = WebState(home, single_user, embedder)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            state.start_warm_up()
+        yield
+
+    app = FastAPI(
+        title="paperradar", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    app.state.web = state
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
     static = resources.files("paperradar.web") / "static"

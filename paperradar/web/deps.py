@@ -5,12 +5,18 @@ life, shared by the worker threads that serve requests; each thread has its own 
 to it (SQLite; a server backend hands out pooled ones), so requests run in parallel and no
 request waits for another's. The caches behind search and ranking belong to the store and
 are checked against its version, so every thread sees what any other committed.
+
+The embedder is made once, however many requests ask for it at once; :meth:`WebState.warm_up`
+(run by the app in a background thread at start-up) loads its model and imports what the
+first re-rank needs, so that no request has to.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +29,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, default_embedder
+from paperradar.errors import PaperRadarError
 from paperradar.search.rerank import Reranker, configured_reranker
 from paperradar.store import open_store
 from paperradar.store.api import Store
@@ -33,6 +40,10 @@ SESSION_COOKIE = "pr_session"
 LOGIN_COOKIE = "pr_login"
 #: largest accepted request body (uploads of own papers): 5 MB
 MAX_BODY = 5 * 1024 * 1024
+#: the text the warm-up embeds to load the model
+WARM_UP_TEXT = "paperradar warm-up"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -56,7 +67,10 @@ class WebState:
         self.single_user = single_user
         self.store = open_store(home)  # shared by the worker threads, a connection each
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self._reranker: Reranker | None = None
+        #: set when :meth:`warm_up` has finished (loaded, or failed and logged)
+        self.warmed = threading.Event()
         self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
         #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
         #: button answers its card with the score it had, without ranking the day again
@@ -71,9 +85,30 @@ class WebState:
 
     @property
     def embedder(self) -> Embedder:
+        """The home's embedder, made by the first request that asks (the others wait)."""
         if self._embedder is None:
-            self._embedder = default_embedder(load_config(self.home))
+            with self._embedder_lock:
+                if self._embedder is None:
+                    self._embedder = default_embedder(load_config(self.home))
         return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the embedding model (one short text embedded) and import the classifier the
+        first re-rank after feedback trains. A failure is logged, not raised: the first page
+        that needs what failed reports it."""
+        try:
+            self.embedder.embed([WARM_UP_TEXT])
+            import sklearn.linear_model  # noqa: F401  (the feedback classifier's import)
+        except (PaperRadarError, ImportError) as exc:
+            log.warning("warm-up: %s", exc)
+        finally:
+            self.warmed.set()
+
+    def start_warm_up(self) -> threading.Thread:
+        """:meth:`warm_up` in a daemon thread; returns at once."""
+        thread = threading.Thread(target=self.warm_up, name="paperradar-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def reranker(self) -> Reranker:

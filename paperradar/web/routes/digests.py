@@ -19,6 +19,7 @@ from paperradar.errors import InputError
 from paperradar.models import Neighbour, Why
 from paperradar.schedule.readiness import email_problems
 from paperradar.store.api import Store
+from paperradar.store.api.radar import DigestRecord
 from paperradar.web.access import profiles_for, require_profile
 from paperradar.web.deps import Viewer, check_csrf, render, state_of, store_of, viewer_of
 from paperradar.web.routes.profiles import paper_href
@@ -88,9 +89,8 @@ def _page(
     )
 
 
-@router.get("/digests/{digest_id}")
-def digest_page(request: Request, digest_id: int, store: StoreDep, viewer: ViewerDep) -> Response:
-    """One recorded digest: its papers in order, each with the explanation shown then."""
+def _visible_digest(store: Store, viewer: Viewer, digest_id: int) -> DigestRecord:
+    """The digest if the viewer may use its profile; 404 alike for a missing or hidden one."""
     found = store.radar.digest(digest_id)
     try:
         if found is None:
@@ -98,6 +98,13 @@ def digest_page(request: Request, digest_id: int, store: StoreDep, viewer: Viewe
         require_profile(store, viewer, found.profile)
     except HTTPException:
         raise HTTPException(status_code=404, detail=f"no digest {digest_id}") from None
+    return found
+
+
+@router.get("/digests/{digest_id}")
+def digest_page(request: Request, digest_id: int, store: StoreDep, viewer: ViewerDep) -> Response:
+    """One recorded digest: its papers in order, each with the explanation shown then."""
+    found = _visible_digest(store, viewer, digest_id)
     digest = {
         "id": found.id,
         "created": found.created,
@@ -189,12 +196,6 @@ def digest_export(
     from paperradar.exports import digest_papers
     from paperradar.web.routes.saved import download, export_format_or_400
 
-    found = store.radar.digest(digest_id)
-    try:
-        if found is None:
-            raise HTTPException(status_code=404)
-        require_profile(store, viewer, found.profile)
-    except HTTPException:
-        raise HTTPException(status_code=404, detail=f"no digest {digest_id}") from None
+    _visible_digest(store, viewer, digest_id)  # 404 as the page
     chosen = export_format_or_400(fmt)
     return download(digest_papers(store, digest_id), chosen, f"paperradar-digest-{digest_id}")

@@ -188,7 +188,8 @@ def test_radar_shows_the_latest_days_ranked_papers_with_explanations(reader: Tes
     first = card_html(html, ids[0])
     assert "close to" in first
     assert "Message passing graph neural network for molecule property prediction" in html
-    assert re.search(r'your paper <a href="/papers/[^"]+" title="cosine similarity 0\.\d\d">«', first)
+    own = r'your paper <a href="/papers/[^"]+" title="cosine similarity 0\.\d\d">«'
+    assert re.search(own, first)
     assert "shares " in first
     assert f'href="/papers/{ids[0].replace(":", "%3A")}"' in first
     for kind in ("like", "dislike", "save"):

@@ -4,8 +4,9 @@ cards with pages, dark mode, and a phone's width (390x844) on every page.
 
 One server and one browser tab for the module (the harness of test_web_browser.py), over
 the web test home plus 40 more papers listed on DAY, so the day has more than two pages.
-Screenshots of the radar and search pages at 390x844 and 1280x900 go to the test's tmp
-folder and, with ``PAPERRADAR_SCREENSHOTS=DIR``, to DIR too.
+Screenshots of the radar and search pages at 390x844 and 1280x900 go to tests/artifacts/triage/
+(git-ignored, beside test_web_browser.py's) and, with ``PAPERRADAR_SCREENSHOTS=DIR``, to DIR
+too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import paths
 from helpers.webhome import PASSWORDS, build_home
 from web.test_web_browser import (
     CHROMIUM,
@@ -92,9 +94,9 @@ def server(triage_home: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Where screenshots go: the tmp folder, and $PAPERRADAR_SCREENSHOTS when set."""
-    folders = [tmp_path_factory.mktemp("screenshots")]
+def shots() -> list[Path]:
+    """Where screenshots go: tests/artifacts/triage, and $PAPERRADAR_SCREENSHOTS when set."""
+    folders = [paths.TESTS / "artifacts" / "triage"]
     if os.environ.get("PAPERRADAR_SCREENSHOTS"):
         folders.append(Path(os.environ["PAPERRADAR_SCREENSHOTS"]))
     for folder in folders:

@@ -622,3 +622,18 @@ def test_trending_page_lists_papers_with_reasons(reader: TestClient) -> None:
     nothing = reader.get("/trending?since=2030-01-01").text
     assert "Nothing trending: no source listed a paper between 2030-01-01 and" in nothing
     assert "the newest listing in the store is 2026-07-02" in nothing
+
+
+def test_a_search_page_exports_its_results(reader: TestClient) -> None:
+    page = reader.get("/search?q=speaker+diarization&mode=keyword&limit=3").text
+    link = re.search(r'href="(/search/export\?[^"]+)&amp;format=ris"', page)
+    assert link, page
+    shown = result_ids(page)
+    ris = reader.get(link.group(1).replace("&amp;", "&") + "&format=ris")
+    assert ris.status_code == 200 and ris.headers["content-type"].startswith("application/")
+    assert 'filename="paperradar-search.ris"' in ris.headers["content-disposition"]
+    assert ris.text.count("ER  -") == len(shown) == 3
+    second = reader.get("/search/export?q=speaker+diarization&mode=keyword&limit=3&offset=3")
+    assert second.status_code == 200 and "@" in second.text  # BibTeX by default, page two
+    assert reader.get("/search/export?q=&format=ris").status_code == 400
+    assert reader.get("/search/export?q=x&format=doc").status_code == 400

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperradar.errors import PaperRadarError, UsageError
@@ -150,6 +150,54 @@ def result_cards(store: Store, hits: list[Hit], query: str, profile: Profile | N
     return cards
 
 
+def _hits(
+    request: Request, store: Store, q: str, mode: str, limit: int, filters: Filters
+) -> tuple[list[Hit], str]:
+    """The search's first ``limit`` hits, and a note when hybrid fell back to keywords."""
+    embedder = state_of(request).embedder if mode != "keyword" else None
+    note = ""
+    if mode == "hybrid" and embedder and not has_vectors(store, embedder.model_id):
+        mode, embedder = "keyword", None
+        note = "no embeddings yet, so keyword results only (run `paperradar embed`)"
+    hits = run_search(store, q, mode, embedder, limit, filters, state_of(request).reranker)
+    return hits, note
+
+
+@router.get("/search/export")
+def search_export(
+    request: Request,
+    viewer: Annotated[Viewer, Depends(viewer_of)],
+    store: Annotated[Store, Depends(store_of)],
+    q: str = "",
+    mode: str = "hybrid",
+    since: str = "",
+    until: str = "",
+    category: str = "",
+    source: str = "",
+    limit: str = "20",
+    offset: str = "",
+    fmt: Annotated[str, Query(alias="format", max_length=40)] = "bibtex",
+) -> Response:
+    """The papers of one page of search results as a BibTeX, RIS or CSL-JSON file."""
+    from paperradar.web.routes.saved import download, export_format_or_400
+
+    chosen = export_format_or_400(fmt)
+    form = SearchForm(
+        q.strip(), mode.strip(), since.strip(), until.strip(), category.strip(), source.strip()
+    )
+    form.limit, form.offset = limit.strip(), offset.strip()
+    try:
+        if not form.q or len(form.q) > MAX_QUERY:
+            raise UsageError(f"q: a query of 1 to {MAX_QUERY} characters")
+        wanted, filters = form.checked_mode(), form.filters()
+        count, start = form.checked_limit(), form.checked_offset()
+        hits, _ = _hits(request, store, form.q, wanted, start + count, filters)
+    except PaperRadarError as exc:
+        status = 400 if exc.exit_code == 2 else 500
+        raise HTTPException(status_code=status, detail=str(exc)) from None
+    return download([h.paper for h in hits[start:]], chosen, "paperradar-search")
+
+
 @router.get("/search")
 def search_page(
     request: Request,
@@ -181,20 +229,8 @@ def search_page(
         count = form.checked_limit()
         start = form.checked_offset()
         if form.q:
-            embedder = state_of(request).embedder if wanted != "keyword" else None
-            if wanted == "hybrid" and embedder and not has_vectors(store, embedder.model_id):
-                wanted, embedder = "keyword", None
-                note = "no embeddings yet, so keyword results only (run `paperradar embed`)"
             # one more than the page, to know whether a next page exists
-            hits = run_search(
-                store,
-                form.q,
-                wanted,
-                embedder,
-                start + count + 1,
-                filters,
-                state_of(request).reranker,
-            )
+            hits, note = _hits(request, store, form.q, wanted, start + count + 1, filters)
             more = len(hits) > start + count
             names = profiles_for(store, viewer)
             profile = load_profile(store, names[0]) if names else None
@@ -213,6 +249,7 @@ def search_page(
         start=start,
         previous=form.url(max(0, start - count)) if start and cards else None,
         next=form.url(start + count) if more and start + count <= MAX_OFFSET else None,
+        export=form.url(start).replace("/search?", "/search/export?", 1),
         problem=problem,
         note=note,
         searched=bool(form.q) and not problem,

@@ -29,8 +29,12 @@ _ARXIV_VENUES = frozenset(
 
 
 def partial_date(year: int, month: int | None = None, day: int | None = None) -> dt.date:
-    """The first day of the period a (year, month, day) prefix names; ValueError if invalid."""
-    return dt.date(year, month or 1, day or 1)
+    """The first day of the period a (year, month, day) prefix names; ValueError if invalid
+    (numbers too large for a date included)."""
+    try:
+        return dt.date(year, month or 1, day or 1)
+    except OverflowError:
+        raise ValueError(f"not a date: {year}-{month or 1}-{day or 1}") from None
 
 
 def person_name(name: str) -> str:

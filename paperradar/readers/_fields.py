@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from paperradar.readers.base import month_number
+from paperradar.readers.limits import shown
 
 
 class Invalid(ValueError):
@@ -48,29 +49,33 @@ def parse_loose_date(text: str) -> dt.date | None:
             return dt.date(year, second, first)
         if second > 12 >= first:
             return dt.date(year, first, second)
-        raise ValueError(f"ambiguous day and month: {value!r}")
+        raise ValueError(f"ambiguous day and month: {shown(value)}")
     if match := _DAY_MONTH_YEAR.match(value):
         return _named(match.group(2), match.group(3), match.group(1))
     if match := _MONTH_DAY_YEAR.match(value):
         return _named(match.group(1), match.group(3), match.group(2))
     if match := _MONTH_YEAR.match(value):
         return _named(match.group(1), match.group(2), None)
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(f"not a date: {shown(value)}")
 
 
 def _first_day(year: int, month: str | int | None, day: str | int | None) -> dt.date:
-    """The first day of the period a (year, month, day) prefix names; ValueError if invalid."""
-    return dt.date(
-        year,
-        1 if month is None or month == "" else int(month),
-        1 if day is None or day == "" else int(day),
-    )
+    """The first day of the period a (year, month, day) prefix names; ValueError if invalid
+    (a year such as 10**20 included)."""
+    try:
+        return dt.date(
+            year,
+            1 if month is None or month == "" else int(month),
+            1 if day is None or day == "" else int(day),
+        )
+    except OverflowError:
+        raise ValueError(f"not a date: year {shown(year)}") from None
 
 
 def _named(month_name: str, year: str, day: str | None) -> dt.date:
     month = month_number(month_name)
     if month is None or len(month_name) < 3:
-        raise ValueError(f"not a month: {month_name!r}")
+        raise ValueError(f"not a month: {shown(month_name)}")
     return _first_day(int(year), month, day)
 
 
@@ -81,10 +86,10 @@ def date_from_parts(parts: list[object]) -> dt.date | None:
     numbers: list[int] = []
     for part in parts[:3]:
         if isinstance(part, bool) or not isinstance(part, int | str):
-            raise ValueError(f"not a date part: {part!r}")
+            raise ValueError(f"not a date part: {shown(part)}")
         text = str(part).strip()
         if not text.isdigit():
-            raise ValueError(f"not a date part: {part!r}")
+            raise ValueError(f"not a date part: {shown(part)}")
         numbers.append(int(text))
     year, *rest = numbers
     return _first_day(year, rest[0] if rest else None, rest[1] if len(rest) > 1 else None)

@@ -10,12 +10,17 @@ element's offset) and keeps a running line count. Three shapes are understood:
 - JSON Lines: more than one top-level value, one per line. A line that is not valid JSON
   becomes a :class:`JsonLineError` record; the reader turns it into a bad record.
 
-A document that is not JSON at all raises ``FormatError`` with the line the decoder stopped at.
+A document that is not JSON at all raises ``FormatError`` with the line the decoder stopped at;
+so do a record over ``limits.MAX_RECORD_CHARS``, nesting deeper than ``limits.MAX_JSON_DEPTH``
+and a number with more digits than Python reads (4,300). A lone surrogate escape
+(``"\\ud800"``) is read as Python's decoder reads it, a lone surrogate, which ``limits.vet``
+later replaces with U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +28,15 @@ from typing import Any
 import orjson
 
 from paperradar.errors import FormatError
+from paperradar.readers.limits import MAX_JSON_DEPTH, MAX_RECORD_CHARS, too_long
 
 _DECODER = json.JSONDecoder()
-_WS = " \t\r\n"
+_WS_RUN = re.compile(r"[ \t\r\n]*")
+#: A JSON string or a bracket: what :func:`too_deep` walks once a text has many brackets.
+_DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+TOO_DEEP = f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+#: Python reads no integer longer than this (sys.get_int_max_str_digits()).
+TOO_MANY_DIGITS = "invalid JSON: a number with more than 4,300 digits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +72,31 @@ class _Text:
         return self._line
 
     def skip_ws(self, pos: int) -> int:
-        text = self.text
-        while pos < len(text) and text[pos] in _WS:
-            pos += 1
-        return pos
+        match = _WS_RUN.match(self.text, pos)  # always matches, perhaps nothing
+        return match.end() if match else pos
 
-    def decode(self, pos: int) -> tuple[Any, int]:
+    def decode(self, pos: int, record: bool = True, level: int = 0) -> tuple[Any, int]:
+        """The value at ``pos`` and its end; a ``record`` must also fit MAX_RECORD_CHARS.
+        ``level``: the arrays and objects the value sits in (its depth counts from the top)."""
         try:
-            return _DECODER.raw_decode(self.text, pos)
+            value, end = _DECODER.raw_decode(self.text, pos)
         except json.JSONDecodeError as exc:
             raise FormatError(self.origin, exc.lineno, f"invalid JSON: {exc.msg}") from exc
+        except RecursionError:
+            raise self.fail(pos, TOO_DEEP) from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise self.fail(pos, TOO_MANY_DIGITS) from None
+        if record and end - pos > MAX_RECORD_CHARS:
+            raise self.fail(pos, too_long("the JSON record", end - pos))
+        deep = too_deep(self.text, pos, end, level)
+        if deep is not None:
+            raise self.fail(deep, TOO_DEEP)
+        return value, end
 
     def fail(self, pos: int, reason: str) -> FormatError:
         return FormatError(self.origin, self.text.count("\n", 0, pos) + 1, reason)
 
-    def iter_array(self, pos: int) -> Generator[tuple[int, Any], None, int]:
+    def iter_array(self, pos: int, level: int = 1) -> Generator[tuple[int, Any], None, int]:
         """Elements of the array opening at ``pos`` with their lines; returns the end offset."""
         pos = self.skip_ws(pos + 1)
         if pos < len(self.text) and self.text[pos] == "]":
@@ -83,7 +104,7 @@ class _Text:
         while True:
             if pos >= len(self.text):
                 raise self.fail(pos, "invalid JSON: unterminated array (file truncated?)")
-            value, end = self.decode(pos)
+            value, end = self.decode(pos, level=level)
             yield self.line_at(pos), value
             pos = self.skip_ws(end)
             if pos < len(self.text) and self.text[pos] == ",":
@@ -118,13 +139,16 @@ def scan_json(text: str, origin: str, list_keys: tuple[str, ...] = ()) -> JsonRe
         return JsonRecords(_array_then_end(doc, start))
     if text[start] != "{":
         raise doc.fail(start, "not JSON: expected '[' or '{'")
-    value, end = doc.decode(start)
+    value, end = doc.decode(start, record=False)
     if doc.skip_ws(end) < len(text):
         return JsonRecords(_json_lines(text), lines=True)
     for key in list_keys:
         if isinstance(value.get(key), list):
             wrapper = {k: v for k, v in value.items() if k != key}
-            return JsonRecords(doc.iter_array(doc.member_array_start(start, key)), wrapper)
+            records = doc.iter_array(doc.member_array_start(start, key), level=2)
+            return JsonRecords(records, wrapper)
+    if end - start > MAX_RECORD_CHARS:  # one object: the record itself
+        raise doc.fail(start, too_long("the JSON record", end - start))
     return JsonRecords(iter([(doc.line_at(start), value)]))
 
 
@@ -138,7 +162,58 @@ def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_RECORD_CHARS:
+            yield number, JsonLineError(too_long("the line", len(line)))
+            continue
         try:
-            yield number, orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            yield number, JsonLineError(f"invalid JSON: {str(exc).split(':')[0]}")
+            yield number, loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, JsonLineError(f"invalid JSON: {exc.msg}")
+
+
+def loads(text: str) -> Any:
+    """One JSON value (orjson), checked against MAX_JSON_DEPTH. A lone surrogate escape,
+    which orjson refuses, is read as Python's decoder reads it. Raises JSONDecodeError."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("depth limit"):  # orjson's own limit, 1,024 levels
+            raise _error(TOO_DEEP, text, exc.pos) from None
+        if "surrogate" not in exc.msg:
+            raise
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise _error(TOO_DEEP, text, 0) from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer of more than 4,300 digits
+            raise _error(TOO_MANY_DIGITS, text, 0) from None
+    deep = too_deep(text)
+    if deep is not None:
+        raise _error(TOO_DEEP, text, deep)
+    return value
+
+
+def _error(reason: str, text: str, pos: int) -> json.JSONDecodeError:
+    return json.JSONDecodeError(reason.removeprefix("invalid JSON: "), text, pos)
+
+
+def too_deep(text: str, start: int = 0, end: int | None = None, level: int = 0) -> int | None:
+    """Where nesting first goes deeper than MAX_JSON_DEPTH in the JSON ``text[start:end]``,
+    which sits inside ``level`` arrays or objects; None if it never does. Linear: a text with
+    few brackets is passed by counting them."""
+    stop = len(text) if end is None else end
+    opening = text.count("[", start, stop) + text.count("{", start, stop)
+    if level + opening <= MAX_JSON_DEPTH:
+        return None
+    depth = level
+    for match in _DEPTH_TOKEN.finditer(text, start, stop):
+        char = text[match.start()]
+        if char == "[" or char == "{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return match.start()
+        elif char == "]" or char == "}":
+            depth -= 1
+    return None

@@ -5,7 +5,9 @@ references), so a file of any size is read in bounded memory and an entity bomb 
 before anything expands. :func:`iter_events` yields the start and end of every element near
 the root (the root, its children and grandchildren) together with the line its start tag is
 on; a finished record is detached from its parent, so the records of a long feed do not pile
-up under the root.
+up under the root. One element cannot grow without bound either: a run of text, or markup
+the parser holds (a tag with its attributes, a comment), longer than
+``limits.MAX_RECORD_CHARS`` raises FormatError.
 
 :func:`root_of` reads the root element's name and namespace from the first kilobytes of a
 file without parsing it, for the readers' strict ``sniff``.
@@ -23,6 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from paperradar.errors import FormatError
+from paperradar.readers.limits import MAX_RECORD_CHARS, too_long
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ARXIV_NS = "http://arxiv.org/schemas/atom"
@@ -46,18 +49,30 @@ class XmlEvent:
 
 
 class _Target:
-    """A TreeBuilder target that records events and line numbers, and prunes finished nodes."""
+    """A TreeBuilder target that records events and line numbers, and prunes finished nodes.
 
-    def __init__(self, prune: frozenset[str]) -> None:
+    It refuses a run of text longer than MAX_RECORD_CHARS (the builder would hold it whole)
+    and counts its calls, so that the feeding loop can tell markup the parser is buffering.
+    """
+
+    def __init__(self, prune: frozenset[str], origin: str) -> None:
         self.parser: DefusedXMLParser | None = None
+        self.calls = 0
+        self._origin = origin
         self._prune = prune
         self._builder = ET.TreeBuilder()
         self._stack: list[tuple[ET.Element, int]] = []
+        self._text = 0  # characters of text since the last tag
         self.events: list[XmlEvent] = []
 
+    def line(self) -> int:
+        return self.parser.parser.CurrentLineNumber if self.parser else 0
+
     def start(self, tag: str, attrib: dict[str, str]) -> ET.Element:
+        self.calls += 1
+        self._text = 0
         elem = self._builder.start(tag, attrib)
-        line = self.parser.parser.CurrentLineNumber if self.parser else 0
+        line = self.line()
         depth = len(self._stack)
         self._stack.append((elem, line))
         if depth <= MAX_DEPTH:
@@ -65,6 +80,8 @@ class _Target:
         return elem
 
     def end(self, tag: str) -> ET.Element:
+        self.calls += 1
+        self._text = 0
         elem = self._builder.end(tag)
         _, line = self._stack.pop()
         depth = len(self._stack)
@@ -75,6 +92,11 @@ class _Target:
         return elem
 
     def data(self, text: str) -> None:
+        self.calls += 1
+        self._text += len(text)
+        if self._text > MAX_RECORD_CHARS:
+            what = "the text of one element"
+            raise FormatError(self._origin, self.line(), too_long(what, self._text))
         self._builder.data(text)
 
     def close(self) -> ET.Element:
@@ -92,14 +114,19 @@ def iter_events(
     Raises FormatError naming the line for text that is not well-formed XML (a truncated
     body included) and for any DTD, entity declaration or external reference.
     """
-    target = _Target(prune)
+    target = _Target(prune, origin)
     parser = DefusedXMLParser(
         target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
     target.parser = parser
+    pending = 0  # characters fed since the target last heard from the parser
     while True:
         chunk = stream.read(CHUNK_CHARS)
+        calls = target.calls
         _feed(parser, chunk, origin)
+        pending = pending + len(chunk) if target.calls == calls else 0
+        if pending > MAX_RECORD_CHARS:  # one tag, attribute or comment the parser holds
+            raise FormatError(origin, target.line(), too_long("one piece of markup", pending))
         yield from target.events
         target.events.clear()
         if not chunk:

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from paperradar.models import Paper, Sighting
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
+from paperradar.readers.limits import checked
 
 PREFIX = "abstract:"
 
@@ -38,7 +39,7 @@ class AbstractListReader:
                 continue
             rank += 1
             sighting = Sighting(source=self.name, locator=ctx.origin, rank=rank)
-            yield Paper(abstract=abstract, sightings=[sighting])
+            yield checked(Paper(abstract=abstract, sightings=[sighting]), number)
 
 
 READER = AbstractListReader()

@@ -21,6 +21,7 @@ from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers import _xml
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, parse_iso_date
+from paperradar.readers.limits import checked, shown
 
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 _A = "{" + _xml.ATOM_NS + "}"
@@ -47,7 +48,7 @@ class ArxivAtomReader:
                 _check_root(event, ctx)
             elif event.depth == 1 and event.kind == "end" and event.elem.tag == _A + "entry":
                 rank += 1
-                yield read_entry(event.elem, event.line, rank, ctx)
+                yield checked(read_entry(event.elem, event.line, rank, ctx), event.line)
 
 
 def _check_root(event: _xml.XmlEvent, ctx: ReadContext) -> None:
@@ -67,7 +68,7 @@ def read_entry(entry: ET.Element, line: int, rank: int, ctx: ReadContext) -> Rec
     if not raw_id:
         return BadRecord(line, f"{where}: no 'id'")
     if parsed is None:
-        return BadRecord(line, f"{where}: 'id' is not an arXiv id: {raw_id!r}")
+        return BadRecord(line, f"{where}: 'id' is not an arXiv id: {shown(raw_id)}")
     paper = Paper(
         title=clean_text(_xml.child_text(entry, _A + "title")),
         abstract=clean_text(_xml.child_text(entry, _A + "summary")),
@@ -86,12 +87,12 @@ def read_entry(entry: ET.Element, line: int, rank: int, ctx: ReadContext) -> Rec
         try:
             setattr(paper, attr, parse_iso_date(value))
         except ValueError:
-            return BadRecord(line, f"{where}: {field!r} is not a date: {value!r}")
+            return BadRecord(line, f"{where}: {field!r} is not a date: {shown(value)}")
     raw_doi = _xml.child_text(entry, _X + "doi")
     if raw_doi:
         paper.doi = first_doi(raw_doi)
         if paper.doi is None:
-            return BadRecord(line, f"{where}: 'arxiv:doi' is not a DOI: {raw_doi!r}")
+            return BadRecord(line, f"{where}: 'arxiv:doi' is not a DOI: {shown(raw_doi)}")
     paper.sightings.append(Sighting(source=READER.name, locator=ctx.origin, rank=rank))
     return paper
 

@@ -25,6 +25,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers import _xml
 from paperradar.readers.arxiv_atom import first_doi
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, parse_iso_date
+from paperradar.readers.limits import checked, shown
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 _A = "{" + _xml.ATOM_NS + "}"
@@ -87,7 +88,7 @@ class ArxivRssReader:
             elif (tag == "item" and event.depth == 2) or (tag == _A + "entry" and event.depth == 1):
                 rank += 1
                 item = _rss_item(event.elem) if tag == "item" else _atom_entry(event.elem)
-                yield read_item(item, event.line, rank, ctx, channel_date)
+                yield checked(read_item(item, event.line, rank, ctx, channel_date), event.line)
 
 
 def _check_root(event: _xml.XmlEvent, ctx: ReadContext) -> None:
@@ -172,12 +173,13 @@ def read_item(
     if item.doi:
         paper.doi = first_doi(item.doi)
         if paper.doi is None:
-            return BadRecord(line, f"{where}: 'arxiv:DOI' is not a DOI: {item.doi!r}")
+            return BadRecord(line, f"{where}: 'arxiv:DOI' is not a DOI: {shown(item.doi)}")
     raw_date = item.date or channel_date
     try:
         paper.listed = parse_feed_date(raw_date)
     except ValueError:
-        return BadRecord(line, f"{where}: {item.date_field!r} is not a date: {raw_date!r}")
+        reason = f"{shown(item.date_field)} is not a date: {shown(raw_date)}"
+        return BadRecord(line, f"{where}: {reason}")
     paper.sightings.append(
         Sighting(
             source=READER.name,
@@ -204,7 +206,7 @@ def parse_feed_date(text: str | None) -> dt.date | None:
     try:
         return email.utils.parsedate_to_datetime(value).date()
     except (TypeError, ValueError, IndexError) as exc:
-        raise ValueError(f"not a date: {value!r}") from exc
+        raise ValueError(f"not a date: {shown(value)}") from exc
 
 
 def split_authors(text: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
@@ -50,8 +51,30 @@ class Reader(Protocol):
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse runs of whitespace (arXiv abstracts carry hard line breaks)."""
-    return " ".join(text.split()) if text else ""
+    """Collapse runs of whitespace (arXiv abstracts carry hard line breaks).
+
+    A long text is done a slice at a time, each ending where whitespace starts, so that the
+    list of its words never holds more than one slice's worth (a word is an object of its
+    own: splitting 8 MiB of one-letter words at once would take hundreds of MB).
+    """
+    if not text:
+        return ""
+    if len(text) <= _SLICE_CHARS:
+        return " ".join(text.split())
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        space = _SPACE.search(text, min(start + _SLICE_CHARS, len(text)))
+        end = space.start() if space else len(text)
+        part = " ".join(text[start:end].split())
+        if part:
+            parts.append(part)
+        start = end
+    return " ".join(parts)
+
+
+_SLICE_CHARS = 1 << 16
+_SPACE = re.compile(r"\s")  # str.split's whitespace: both are Py_UNICODE_ISSPACE
 
 
 _MONTHS = {

@@ -29,6 +29,7 @@ from paperradar.readers._citation import arxiv_from_doi, arxiv_in_text, is_arxiv
 from paperradar.readers._fields import Invalid, date_from_parts, parse_loose_date
 from paperradar.readers._json_scan import JsonLineError, scan_json
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
+from paperradar.readers.limits import checked, shown
 
 CSL_TYPES = frozenset(
     [
@@ -108,7 +109,7 @@ class CslJsonReader:
                 yield BadRecord(line, f"item {rank}: {item.reason}")
                 continue
             try:
-                yield self._paper(item, rank, ctx)
+                yield checked(self._paper(item, rank, ctx), line, f"item {rank}: ")
             except Invalid as exc:
                 yield BadRecord(line, f"item {rank}: {exc}")
 
@@ -127,7 +128,7 @@ class CslJsonReader:
         doi_text = _text(item, "DOI").strip()
         doi = identifiers.parse_doi(doi_text) if doi_text else None
         if doi_text and doi is None:
-            raise Invalid(f"'DOI' is not a DOI: {doi_text!r}")
+            raise Invalid(f"'DOI' is not a DOI: {shown(doi_text)}")
         arxiv = _arxiv_id(item, doi)
         if arxiv:
             paper.arxiv_id, paper.arxiv_version = arxiv
@@ -153,7 +154,7 @@ def _text(item: dict[str, Any], key: str) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise Invalid(f"{key!r} is not a string: {value!r}")
+        raise Invalid(f"{key!r} is not a string: {shown(value)}")
     return value
 
 
@@ -187,7 +188,7 @@ def _issued(value: Any) -> dt.date | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise Invalid(f"'issued' is not a date: {value!r}")
+        raise Invalid(f"'issued' is not a date: {shown(value)}")
     parts = value.get("date-parts")
     try:
         if parts is not None:
@@ -197,8 +198,8 @@ def _issued(value: Any) -> dt.date | None:
         raw = value.get("raw") or value.get("literal")
         return parse_loose_date(raw) if isinstance(raw, str) else None
     except ValueError:
-        shown = parts if parts is not None else value.get("raw") or value.get("literal")
-        raise Invalid(f"'issued' is not a date: {shown!r}") from None
+        given = parts if parts is not None else value.get("raw") or value.get("literal")
+        raise Invalid(f"'issued' is not a date: {shown(given)}") from None
 
 
 def _keywords(text: str) -> list[str]:

@@ -30,6 +30,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers._citation import arxiv_from_doi, person_name
 from paperradar.readers._fields import Invalid, parse_loose_date
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
+from paperradar.readers.limits import checked, shown
 
 #: Field -> recognised column names, in order of preference when several are present.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -138,7 +139,7 @@ class CsvTableReader:
                     continue
                 rank += 1
                 try:
-                    yield self._paper(row, columns, rank, ctx)
+                    yield checked(self._paper(row, columns, rank, ctx), start, f"row {rank}: ")
                 except Invalid as exc:
                     yield BadRecord(start, f"row {rank}: {exc}")
         except csv.Error as exc:
@@ -229,15 +230,17 @@ def _date(row: list[str], columns: _Columns, field_name: str) -> dt.date | None:
         return parse_loose_date(text)
     except ValueError as exc:
         why = " (day and month could be either way round)" if "ambiguous" in str(exc) else ""
-        raise Invalid(f"{columns.names[field_name]!r} is not a date: {text!r}{why}") from None
+        raise Invalid(f"{columns.names[field_name]!r} is not a date: {shown(text)}{why}") from None
 
 
 def _upvotes(row: list[str], columns: _Columns) -> int | None:
     text = columns.get(row, "upvotes")
     if not text:
         return None
-    if not text.isdigit():
-        raise Invalid(f"{columns.names['upvotes']!r} is not a whole number: {text!r}")
+    if not text.isdecimal():
+        raise Invalid(f"{columns.names['upvotes']!r} is not a whole number: {shown(text)}")
+    if len(text) > 19:  # past 64 bits; limits.vet checks the rest of the range
+        raise Invalid(f"{columns.names['upvotes']!r} is out of range: {shown(text)}")
     return int(text)
 
 
@@ -247,10 +250,10 @@ def _set_ids(paper: Paper, row: list[str], columns: _Columns) -> None:
     url, generic = columns.get(row, "url"), columns.get(row, "id")
     arxiv = identifiers.parse_arxiv_id(arxiv_text) if arxiv_text else None
     if arxiv_text and arxiv is None:
-        raise Invalid(f"{columns.names['arxiv']!r} is not an arXiv id: {arxiv_text!r}")
+        raise Invalid(f"{columns.names['arxiv']!r} is not an arXiv id: {shown(arxiv_text)}")
     doi = identifiers.parse_doi(doi_text) if doi_text else None
     if doi_text and doi is None:
-        raise Invalid(f"{columns.names['doi']!r} is not a DOI: {doi_text!r}")
+        raise Invalid(f"{columns.names['doi']!r} is not a DOI: {shown(doi_text)}")
     for candidate in (generic, url):
         if candidate:
             arxiv = arxiv or identifiers.parse_arxiv_id(candidate)

@@ -32,6 +32,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers._fields import Invalid
 from paperradar.readers._json_scan import JsonLineError, scan_json
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, parse_iso_date
+from paperradar.readers.limits import checked, shown
 
 WRAPPER_KEYS = ("dailyPapers", "daily_papers", "papers")
 _PAPER_KEY = re.compile(r'"paper"\s*:\s*\{')
@@ -61,7 +62,7 @@ class HfDailyReader:
                 yield BadRecord(line, f"item {rank}: {item.reason}")
                 continue
             try:
-                yield self._paper(item, rank, ctx)
+                yield checked(self._paper(item, rank, ctx), line, f"item {rank}: ")
             except Invalid as exc:
                 yield BadRecord(line, f"item {rank}: {exc}")
 
@@ -126,7 +127,7 @@ def _string(obj: dict[str, Any], key: str, label: str | None = None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"'{label or key}' is not a string: {value!r}")
+        raise Invalid(f"'{label or key}' is not a string: {shown(value)}")
     return value
 
 
@@ -135,7 +136,7 @@ def _date(obj: dict[str, Any], key: str, label: str | None = None) -> dt.date | 
     try:
         return parse_iso_date(text)
     except ValueError:
-        raise Invalid(f"'{label or key}' is not a date: {text!r}") from None
+        raise Invalid(f"'{label or key}' is not a date: {shown(text)}") from None
 
 
 def _upvotes(obj: dict[str, Any], label: str) -> int | None:
@@ -146,7 +147,7 @@ def _upvotes(obj: dict[str, Any], label: str) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"'{label}' is not an integer: {value!r}")
+        raise Invalid(f"'{label}' is not an integer: {shown(value)}")
     return value
 
 

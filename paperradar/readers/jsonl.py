@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
-
-import orjson
 
 from paperradar.codec import SIGNATURE_KEYS, FieldError, paper_from_dict
 from paperradar.errors import FormatError
 from paperradar.identifiers import parse_arxiv_id, parse_doi
 from paperradar.models import Paper, Sighting
+from paperradar.readers._json_scan import loads
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
+from paperradar.readers.limits import MAX_RECORD_CHARS, checked, shown, too_long
 
 Convert = Callable[[Any, ReadContext, int], Paper]
 
@@ -39,8 +40,8 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
     if first == "[":
         text = first + stream.read()
         try:
-            items = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
+            items = loads(text)
+        except json.JSONDecodeError as exc:
             where = skipped_lines + text.count("\n", 0, exc.pos) + 1
             raise FormatError(ctx.origin, where, f"invalid JSON: {exc.msg}") from None
         if not isinstance(items, list):
@@ -50,28 +51,39 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
         return
     head = first + stream.readline() if first else ""
     start = 1 + skipped_lines
-    if first == "{":
-        try:
-            orjson.loads(head)
-        except orjson.JSONDecodeError:
-            text = head + stream.read()
-            try:  # a single pretty-printed object, as `show --json` writes
-                single = orjson.loads(text)
-            except orjson.JSONDecodeError:
-                yield from _json_lines(io.StringIO(text, newline=""), start)
-                return
-            yield start, "", single
+    if first == "{" and not _parses(head):
+        text = head + stream.read()
+        try:  # a single pretty-printed object, as `show --json` writes
+            single = loads(text)
+        except json.JSONDecodeError:
+            yield from _json_lines(io.StringIO(text, newline=""), start, ctx.origin)
             return
-    yield from _json_lines(itertools.chain([head], stream), start)
+        if len(text) > MAX_RECORD_CHARS:
+            raise FormatError(ctx.origin, start, too_long("the JSON record", len(text)))
+        yield start, "", single
+        return
+    yield from _json_lines(itertools.chain([head], stream), start, ctx.origin)
 
 
-def _json_lines(lines: Iterable[str], start: int) -> Iterator[tuple[int | None, str, Any]]:
+def _parses(text: str) -> bool:
+    try:
+        loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _json_lines(
+    lines: Iterable[str], start: int, origin: str
+) -> Iterator[tuple[int | None, str, Any]]:
     for number, text in enumerate(lines, start=start):
         if not text.strip():
             continue
+        if len(text) > MAX_RECORD_CHARS:
+            raise FormatError(origin, number, too_long("the line", len(text)))
         try:
-            yield number, "", orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
+            yield number, "", loads(text)
+        except json.JSONDecodeError as exc:
             yield number, "", FieldError(f"invalid JSON: {exc.msg}")
 
 
@@ -83,7 +95,7 @@ def _read(stream: TextIO, ctx: ReadContext, convert: Convert) -> Iterator[Record
             continue
         rank += 1
         try:
-            yield convert(value, ctx, rank)
+            yield checked(convert(value, ctx, rank), line, label)
         except FieldError as exc:
             yield BadRecord(line, f"{label}{exc}")
 
@@ -112,7 +124,7 @@ class ArxivDailyReader:
         raw_id = data.get("id")
         parsed = parse_arxiv_id(raw_id) if isinstance(raw_id, str) else None
         if parsed is None:
-            raise FieldError(f"'id' is not an arXiv id: {raw_id!r}")
+            raise FieldError(f"'id' is not an arXiv id: {shown(raw_id)}")
         arxiv_id, version = parsed
         title = _str_field(data, "title")
         abstract = _str_field(data, "abstract")
@@ -125,7 +137,7 @@ class ArxivDailyReader:
         try:
             listed = dt.date.fromisoformat(crawl) if isinstance(crawl, str) and crawl else None
         except ValueError:
-            raise FieldError(f"'crawl_date' is not a date: {crawl!r}") from None
+            raise FieldError(f"'crawl_date' is not a date: {shown(crawl)}") from None
         return Paper(
             title=clean_text(title),
             abstract=clean_text(abstract),
@@ -158,13 +170,13 @@ class PaperRadarReader:
         if paper.arxiv_id:
             parsed = parse_arxiv_id(paper.arxiv_id)
             if parsed is None:
-                raise FieldError(f"'arxiv_id' is not an arXiv id: {paper.arxiv_id!r}")
+                raise FieldError(f"'arxiv_id' is not an arXiv id: {shown(paper.arxiv_id)}")
             paper.arxiv_id = parsed[0]
             paper.arxiv_version = paper.arxiv_version or parsed[1]
         if paper.doi:
             doi = parse_doi(paper.doi)
             if doi is None:
-                raise FieldError(f"'doi' is not a DOI: {paper.doi!r}")
+                raise FieldError(f"'doi' is not a DOI: {shown(paper.doi)}")
             paper.doi = doi
         paper.id = None  # ids are the store's to assign; aliases come from the external ids
         paper.aliases = []

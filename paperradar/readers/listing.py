@@ -8,7 +8,9 @@ Both start with the site's chrome ("Get trending papers...", "Subscribe", ...), 
 glued to the first title when the page was copied.
 
 A date without a year is resolved against the page's own date ("Nov 27", itself resolved
-against the reference date) and marked as inferred.
+against the reference date) and marked as inferred. A meta line that starts with "•" but is
+not "• N authors" (N at most 9 digits) is a bad record, as is a date line whose upvote count
+runs past 18 digits.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from paperradar.readers.base import (
     month_number,
     resolve_yearless,
 )
+from paperradar.readers.limits import checked, shown
 
 _CHROME = (
     "new",
@@ -37,8 +40,9 @@ _CHROME = (
 )
 _CHROME_PREFIXES = ("get trending papers in your email inbox",)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = re.compile(rf"^({_MONTH})\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?(?:\s+(\d+))?$")
-_AUTHORS = re.compile(r"^•\s*(\d+)\s+authors?$")
+_DATE = re.compile(rf"^({_MONTH})\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?(?:\s+(\d{{1,18}}))?$")
+_AUTHORS = re.compile(r"^•\s*(\d{1,9})\s+authors?$")
+_BULLET = "•"  # an author count's line starts with it; an organisation's never does
 _TERMINAL = re.compile(r"""[.!?)\]}"'”’]$""")
 _URL = re.compile(r"https?://|www\.|github\.com|\.(?:com|org|io|ai|net)\b")
 _SEPARATOR = "·"
@@ -154,6 +158,9 @@ class ListingPageReader:
             count = _AUTHORS.match(meta.text)
             if count:
                 paper.author_count = int(count.group(1))
+            elif meta.text.startswith(_BULLET):
+                reason = f"not an author count ('• N authors'): {shown(meta.text)}"
+                return BadRecord(meta.number, reason)
             else:
                 slug, _, fullname = meta.text.partition(" ")
                 paper.organisation = fullname.strip() or slug
@@ -161,7 +168,7 @@ class ListingPageReader:
                 return BadRecord(meta.number, "missing the date after '·'")
             parsed = _parse_date(date_line.text, page_date or ctx.reference_date)
             if parsed is None:
-                return BadRecord(date_line.number, f"not a listing date: {date_line.text!r}")
+                return BadRecord(date_line.number, f"not a listing date: {shown(date_line.text)}")
             paper.submitted, paper.submitted_year_inferred, upvotes = parsed
             paper.upvotes = upvotes
         paper.sightings.append(
@@ -174,7 +181,7 @@ class ListingPageReader:
                 upvotes=upvotes,
             )
         )
-        return paper
+        return checked(paper, title.number)
 
 
 def _looks_cut(abstract: str) -> bool:

@@ -24,6 +24,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers import _xml
 from paperradar.readers.arxiv_atom import first_doi
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, parse_iso_date
+from paperradar.readers.limits import checked, shown
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_OAI_NS = "http://arxiv.org/OAI/arXiv/"
@@ -69,7 +70,7 @@ class OaiPmhReader:
                 _check_verb(_xml.local(tag), prefix, event.line, ctx)
             elif event.kind == "end" and tag == _O + "record":
                 rank += 1
-                yield read_record(elem, event.line, rank, ctx)
+                yield checked(read_record(elem, event.line, rank, ctx), event.line)
 
 
 _NOT_RECORD_ELEMENTS = ("responseDate", "request", "error")
@@ -104,13 +105,13 @@ def read_record(record: ET.Element, line: int, rank: int, ctx: ReadContext) -> R
     try:
         datestamp = parse_iso_date(raw_date)
     except ValueError:
-        return BadRecord(line, f"{where}: 'datestamp' is not a date: {raw_date!r}")
+        return BadRecord(line, f"{where}: 'datestamp' is not a date: {shown(raw_date)}")
     sighting = Sighting(source=READER.name, locator=ctx.origin, seen_on=datestamp, rank=rank)
     identifier = _xml.child_text(header, _O + "identifier") or ""
     if header.get("status") == "deleted":
         parsed = identifiers.parse_arxiv_id(identifier)
         if parsed is None:
-            return BadRecord(line, f"{where}: 'identifier' is not an arXiv id: {identifier!r}")
+            return BadRecord(line, f"{where}: 'identifier' is not an arXiv id: {shown(identifier)}")
         return Paper(arxiv_id=parsed[0], withdrawn=True, sightings=[sighting])
     meta = record.find(f"{_O}metadata/{_M}arXiv")
     if meta is None:
@@ -125,7 +126,7 @@ def _paper_from(meta: ET.Element, line: int, where: str) -> Record:
     raw_id = _xml.child_text(meta, _M + "id") or ""
     parsed = identifiers.parse_arxiv_id(raw_id)
     if parsed is None:
-        return BadRecord(line, f"{where}: 'id' is not an arXiv id: {raw_id!r}")
+        return BadRecord(line, f"{where}: 'id' is not an arXiv id: {shown(raw_id)}")
     license_url = _xml.child_text(meta, _M + "license")
     paper = Paper(
         title=clean_text(_xml.child_text(meta, _M + "title")),
@@ -146,12 +147,12 @@ def _paper_from(meta: ET.Element, line: int, where: str) -> Record:
         try:
             setattr(paper, attr, parse_iso_date(value))
         except ValueError:
-            return BadRecord(line, f"{where}: {field!r} is not a date: {value!r}")
+            return BadRecord(line, f"{where}: {field!r} is not a date: {shown(value)}")
     raw_doi = _xml.child_text(meta, _M + "doi")
     if raw_doi:
         paper.doi = first_doi(raw_doi)
         if paper.doi is None:
-            return BadRecord(line, f"{where}: 'doi' is not a DOI: {raw_doi!r}")
+            return BadRecord(line, f"{where}: 'doi' is not a DOI: {shown(raw_doi)}")
     return paper
 
 

@@ -39,6 +39,7 @@ from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers import _citation
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, month_number
+from paperradar.readers.limits import checked, shown
 
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*))?$")
 _SNIFF = re.compile(r"^TY {1,2}- ")
@@ -125,7 +126,7 @@ def _convert(record: _Record, rank: int, ctx: ReadContext) -> Record:
     if not paper.title and not paper.abstract:
         return BadRecord(record.line, f"{where}: no title (TI/T1) or abstract (AB/N2)")
     paper.sightings.append(Sighting(source=READER.name, locator=ctx.origin, rank=rank))
-    return paper
+    return checked(paper, record.line, f"{where}: ")
 
 
 def _paper(record: _Record) -> Paper:
@@ -155,7 +156,7 @@ def _doi(record: _Record) -> str | None:
         return None
     doi = identifiers.parse_doi(raw)
     if doi is None:
-        raise _FieldError(f"'DO' is not a DOI: {raw!r}")
+        raise _FieldError(f"'DO' is not a DOI: {shown(raw)}")
     return doi
 
 
@@ -200,7 +201,7 @@ def _submitted(record: _Record) -> dt.date | None:
         for value in record.all(tag):
             parsed = _parse_date(value)
             if parsed is None:
-                raise _FieldError(f"'{tag}' is not a date: {value!r}")
+                raise _FieldError(f"'{tag}' is not a date: {shown(value)}")
             if best is None or parsed[0] > best[0]:
                 best = parsed
     return best[1] if best else None

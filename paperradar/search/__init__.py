@@ -38,6 +38,9 @@ STOPWORDS = frozenset(
 #: bm25, but scoring every paper that has it took seconds at a million papers).
 ANY_WORD_BUDGET = 20_000
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
+#: The dates an option may name: a year short of Python's own ends, so that the days around
+#: a date (a day's neighbours, a window's end) are dates too.
+DATE_RANGE = (dt.date(2, 1, 1), dt.date(9998, 12, 31))
 
 
 @dataclass(slots=True)
@@ -64,19 +67,36 @@ def fts_terms(query: str) -> list[str]:
 
 
 def parse_since(text: str, today: dt.date | None = None, option: str = "--since") -> dt.date:
-    """``2025-06-01``, or a span back from today: ``1d``, ``2w``, ``3m``, ``1y``."""
+    """``2025-06-01``, or a span back from today: ``1d``, ``2w``, ``3m``, ``1y``.
+
+    A date must lie in :data:`DATE_RANGE`, so that the day before and after it (and a month
+    around it) are dates too; a span reaching back further is "too far back".
+    """
     value = text.strip().lower()
+    shown = repr(text if len(text) <= 40 else text[:40] + "…")
+    first, last = DATE_RANGE
     match = _RELATIVE.match(value)
     if match:
-        n, unit = int(match.group(1)), match.group(2)
-        days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
-        return (today or dt.date.today()) - dt.timedelta(days=days)
+        digits, unit = match.group(1), match.group(2)
+        try:
+            if len(digits) > 9:  # past any date; int() would refuse 4,300 digits anyway
+                raise OverflowError
+            days = int(digits) * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
+            when = (today or dt.date.today()) - dt.timedelta(days=days)
+        except OverflowError:
+            when = dt.date.min
+        if when < first:
+            raise UsageError(f"{option}: too far back: {shown} (the earliest date is {first})")
+        return when
     try:
-        return dt.date.fromisoformat(value)
+        when = dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"{option}: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {text!r}"
+            f"{option}: expected a date (YYYY-MM-DD) or a span like 7d, 2w, 3m: {shown}"
         ) from None
+    if not first <= when <= last:
+        raise UsageError(f"{option}: out of range: {shown} (dates run from {first} to {last})")
+    return when
 
 
 def keyword_ranking(

@@ -429,7 +429,9 @@ def test_unknown_paper_and_action(reader: TestClient) -> None:
     assert post_feedback(reader, token, "arxiv:9999.99999", "like").status_code == 404
     assert post_feedback(reader, token, "", "like").status_code == 400
     bad_day = post_feedback(reader, token, "arxiv:2607.00001", "save", day="someday")
-    assert bad_day.status_code == 400 and "day: expected YYYY-MM-DD" in bad_day.text
+    assert bad_day.status_code == 400 and "day: expected a date (YYYY-MM-DD)" in bad_day.text
+    far = post_feedback(reader, token, "arxiv:2607.00001", "save", day="9999-12-31")
+    assert far.status_code == 400 and "day: out of range" in far.text
 
 
 # --------------------------------------------------------------------------- search

@@ -90,7 +90,10 @@ def _page(
 
 
 def _visible_digest(store: Store, viewer: Viewer, digest_id: int) -> DigestRecord:
-    """The digest if the viewer may use its profile; 404 alike for a missing or hidden one."""
+    """The digest if the viewer may use its profile; 404 alike for a missing or hidden one
+    (and for an id past the store's 64-bit integers, which no digest has)."""
+    if not 0 < digest_id < 2**63:
+        raise HTTPException(status_code=404, detail=f"no digest {digest_id}")
     found = store.radar.digest(digest_id)
     try:
         if found is None:

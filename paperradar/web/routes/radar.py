@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
 from paperradar.digest.build import shown_before
 from paperradar.embedding import Embedder
+from paperradar.errors import UsageError
 from paperradar.models import FEEDBACK_ACTIONS, Digest, Filters, Paper, Profile, Ranked
 from paperradar.radar.explain import highlighted_abstract
 from paperradar.radar.profiles import load_profile, record_feedback
@@ -316,12 +317,10 @@ def feedback(
             detail=f"unknown action {action[:MAX_FIELD]!r}; "
             f"choose from {', '.join(FEEDBACK_ACTIONS)}",
         )
-    try:
-        on_day: dt.date | None = dt.date.fromisoformat(day) if day else None
-    except ValueError:
-        raise HTTPException(
-            status_code=400, detail=f"day: expected YYYY-MM-DD: {day[:MAX_FIELD]!r}"
-        ) from None
+    try:  # the dates a store can hold (parse_since refuses 9999-12-31 and the like)
+        on_day: dt.date | None = parse_since(day[:MAX_FIELD], option="day") if day else None
+    except UsageError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     if not paper:
         raise HTTPException(status_code=400, detail="which paper? the form has no paper id")
     row_id = resolve_or_404(store, paper)

@@ -29,7 +29,7 @@ from paperradar.readers._citation import arxiv_from_doi, arxiv_in_text, is_arxiv
 from paperradar.readers._fields import Invalid, date_from_parts, parse_loose_date
 from paperradar.readers._json_scan import JsonLineError, scan_json
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
-from paperradar.readers.limits import checked, shown
+from paperradar.readers.limits import checked, read_document, shown
 
 CSL_TYPES = frozenset(
     [
@@ -103,7 +103,7 @@ class CslJsonReader:
         return has_type and _CSL_MARK.search(head) is not None
 
     def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
-        doc = scan_json(stream.read(), ctx.origin)
+        doc = scan_json(read_document(stream, ctx.origin, "a CSL-JSON file"), ctx.origin)
         for rank, (line, item) in enumerate(doc.records, start=1):
             if isinstance(item, JsonLineError):
                 yield BadRecord(line, f"item {rank}: {item.reason}")

@@ -30,7 +30,10 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers._citation import arxiv_from_doi, person_name
 from paperradar.readers._fields import Invalid, parse_loose_date
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
-from paperradar.readers.limits import checked, shown
+from paperradar.readers.limits import MAX_RECORD_CHARS, checked, shown
+
+# a cell may be as long as any field (Python's csv module stops at 128 KiB by default)
+csv.field_size_limit(MAX_RECORD_CHARS)
 
 #: Field -> recognised column names, in order of preference when several are present.
 ALIASES: dict[str, tuple[str, ...]] = {

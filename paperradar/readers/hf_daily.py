@@ -32,7 +32,7 @@ from paperradar.models import Paper, Sighting
 from paperradar.readers._fields import Invalid
 from paperradar.readers._json_scan import JsonLineError, scan_json
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, parse_iso_date
-from paperradar.readers.limits import checked, shown
+from paperradar.readers.limits import checked, read_document, shown
 
 WRAPPER_KEYS = ("dailyPapers", "daily_papers", "papers")
 _PAPER_KEY = re.compile(r'"paper"\s*:\s*\{')
@@ -56,7 +56,8 @@ class HfDailyReader:
         return bool(_PAPER_KEY.search(head) and _HF_KEYS.search(head))
 
     def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
-        doc = scan_json(stream.read(), ctx.origin, WRAPPER_KEYS)
+        text = read_document(stream, ctx.origin, "a Hugging Face daily papers file")
+        doc = scan_json(text, ctx.origin, WRAPPER_KEYS)
         for rank, (line, item) in enumerate(doc.records, start=1):
             if isinstance(item, JsonLineError):
                 yield BadRecord(line, f"item {rank}: {item.reason}")

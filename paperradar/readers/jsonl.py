@@ -20,7 +20,7 @@ from paperradar.identifiers import parse_arxiv_id, parse_doi
 from paperradar.models import Paper, Sighting
 from paperradar.readers._json_scan import loads
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text
-from paperradar.readers.limits import MAX_RECORD_CHARS, checked, shown, too_long
+from paperradar.readers.limits import MAX_RECORD_CHARS, checked, read_document, shown, too_long
 
 Convert = Callable[[Any, ReadContext, int], Paper]
 
@@ -38,7 +38,7 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
         skipped_lines += first == "\n"
         first = stream.read(1)
     if first == "[":
-        text = first + stream.read()
+        text = first + read_document(stream, ctx.origin, "a JSON array")
         try:
             items = loads(text)
         except json.JSONDecodeError as exc:
@@ -52,7 +52,7 @@ def iter_json_items(stream: TextIO, ctx: ReadContext) -> Iterator[tuple[int | No
     head = first + stream.readline() if first else ""
     start = 1 + skipped_lines
     if first == "{" and not _parses(head):
-        text = head + stream.read()
+        text = head + read_document(stream, ctx.origin, "a JSON document")
         try:  # a single pretty-printed object, as `show --json` writes
             single = loads(text)
         except json.JSONDecodeError:

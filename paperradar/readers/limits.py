@@ -2,6 +2,8 @@
 
 - :data:`MAX_RECORD_CHARS`: no line of a line-based format, JSON record, run of XML text or
   field may be longer; the reading layer refuses it before memory grows with it.
+- :data:`MAX_DOCUMENT_CHARS`: a format read whole (a JSON document, a listing page) may not
+  be longer (:func:`read_document`).
 - :data:`MAX_JSON_DEPTH`: JSON nested deeper is refused (Python's own decoder would raise
   RecursionError a little beyond 900 levels).
 - Whole numbers a paper carries (upvotes, author count, arXiv version, sighting rank) must fit
@@ -16,12 +18,17 @@ from __future__ import annotations
 
 import re
 import reprlib
+from typing import TextIO
 
+from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers.base import BadRecord, Record
 
 #: The longest line, JSON record, run of XML text or field, in characters (8 MiB).
 MAX_RECORD_CHARS = 8 * 1024 * 1024
+#: The most text of a format that is read whole (a JSON document, a listing page), in
+#: characters (64 MiB, as BibTeX's): its reader holds about twice that in memory.
+MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
 #: The deepest nesting of JSON arrays and objects accepted.
 MAX_JSON_DEPTH = 512
 #: The range of the store's integers (SQLite: 64-bit signed).
@@ -47,6 +54,19 @@ def shown(value: object) -> str:
         return _SHOWN.repr(value)
     except ValueError:  # an int with more digits than Python converts to text
         return "<a number too long to show>"
+
+
+def read_document(stream: TextIO, origin: str, kind: str) -> str:
+    """The rest of ``stream``, for a reader that needs its document whole; over
+    :data:`MAX_DOCUMENT_CHARS` it is refused before memory grows further."""
+    text = stream.read(MAX_DOCUMENT_CHARS + 1)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise FormatError(
+            origin,
+            None,
+            f"over {MAX_DOCUMENT_CHARS >> 20} MiB of text: {kind} is read whole; split it",
+        )
+    return text
 
 
 def too_long(what: str, size: int) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from paperradar.errors import FormatError
 from paperradar.models import Paper, Sighting
 from paperradar.readers.base import (
     BadRecord,
@@ -30,7 +31,7 @@ from paperradar.readers.base import (
     month_number,
     resolve_yearless,
 )
-from paperradar.readers.limits import checked, shown
+from paperradar.readers.limits import MAX_DOCUMENT_CHARS, checked, shown
 
 _CHROME = (
     "new",
@@ -89,7 +90,7 @@ class ListingPageReader:
         )
 
     def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
-        lines = self._content_lines(stream)
+        lines = self._content_lines(stream, ctx.origin)
         page_date, page_inferred = self._page_date(lines, ctx.reference_date)
         rank = 0
         i = 0
@@ -110,11 +111,20 @@ class ListingPageReader:
             yield self._entry(title, abstract, meta, date_line, rank, page_date, page_inferred, ctx)
 
     @staticmethod
-    def _content_lines(stream: TextIO) -> list[_Line]:
+    def _content_lines(stream: TextIO, origin: str) -> list[_Line]:
         """Non-blank lines with the site chrome removed (also when glued to a title)."""
         out: list[_Line] = []
         seen_chrome = False
+        held = 0
         for number, raw in enumerate(stream, start=1):
+            held += len(raw)
+            if held > MAX_DOCUMENT_CHARS:  # a page is held whole: its size is bounded
+                raise FormatError(
+                    origin,
+                    None,
+                    f"over {MAX_DOCUMENT_CHARS >> 20} MiB of text: a listing page is read "
+                    "whole; split it",
+                )
             text = raw.strip()
             if not text:
                 continue

@@ -32,7 +32,7 @@ from paperradar import Store, ingest_files
 from paperradar.embedding import FakeEmbedder
 from paperradar.errors import FormatError, UsageError
 from paperradar.models import Paper
-from paperradar.readers import ReadContext, base, hf_daily, jsonl, limits
+from paperradar.readers import ReadContext, base, hf_daily, jsonl, limits, read_path
 from paperradar.readers._json_scan import too_deep
 from paperradar.readers.base import BadRecord
 from paperradar.search import parse_since
@@ -402,3 +402,32 @@ def _around(text: str, marker: str, after: bool = False) -> tuple[str, str]:
 
 def base_paper(**fields: Any) -> Paper:
     return Paper(**fields)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("csl-json", '[{"type": "article", "title": "' + "x" * 4000 + '"}]'),
+        ("hf-daily", '[{"paper": {"id": "2501.00001", "title": "' + "x" * 4000 + '"}}]'),
+        ("paperradar-json", '[{"title": "' + "x" * 4000 + '"}]'),
+        ("listing", "Title one\n" + "An abstract.\n" * 400),
+    ],
+)
+def test_a_document_read_whole_is_bounded(
+    fmt: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperradar.readers import listing
+
+    monkeypatch.setattr(limits, "MAX_DOCUMENT_CHARS", 1024)
+    monkeypatch.setattr(listing, "MAX_DOCUMENT_CHARS", 1024)
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError, match=r"over 0 MiB of text: .* is read whole; split it"):
+        list(read_path(path, fmt).records)
+
+
+def test_a_csv_cell_may_be_as_long_as_any_field(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("title,abstract\nA long one," + "word " * 60_000 + "\n", encoding="utf-8")
+    [paper] = list(read_path(path, "csv").records)
+    assert len(paper.abstract) > 200_000  # type: ignore[union-attr]

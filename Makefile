@@ -62,9 +62,15 @@ unit: install browser
 
 test: check unit
 
+# the fuzzing harness at length (minutes): hundreds of damaged real files per format through
+# the readers, and some through `paperradar ingest` and the web upload (tests/fuzz; make test
+# runs a few of each); every crash found is kept in tests/fuzz/regressions/ (docs/reliability.md)
+fuzz: install
+	PAPERRADAR_FUZZ=fuzz $(BIN)/pytest -q -n auto -m fuzz tests/fuzz
+
 # every benchmark in turn (hours: search.py alone builds and queries a 1M-paper store), each
 # writing benchmarks/results/NAME.json; a failing one does not stop the others; then one table
-BENCHMARKS := ingest embed search csfcube digest affinity ranking authors web cold explanations
+BENCHMARKS := ingest readers embed search csfcube digest affinity ranking authors web cold explanations
 bench: install
 	@failed=; for name in $(BENCHMARKS); do \
 	  echo "== benchmarks/$$name.py"; \

@@ -32,6 +32,7 @@ EXPERIMENTS_DIR = HERE / "experiments"
 #: in the order `make bench` runs them; scripts found beside these are added after them
 BENCHMARKS = (
     "ingest",
+    "readers",
     "embed",
     "search",
     "csfcube",

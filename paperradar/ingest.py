@@ -7,10 +7,11 @@ storing the last one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from paperradar.errors import FormatError
@@ -44,6 +45,8 @@ def ingest_files(
     A bad record raises FormatError (``FILE:LINE: reason``) and leaves the store unchanged,
     unless ``skip_bad``: then good records are stored and bad ones listed in the report.
     A process killed mid-way leaves the store as it was before; re-running completes it.
+    An error while storing, or Ctrl-C, stops the reading thread within a second, rolls back
+    and re-raises.
     """
     report = IngestReport()  # read / skipped / bad: counted by the reading thread
     stored = IngestReport()  # new / merged / skipped: counted by the writer
@@ -54,10 +57,11 @@ def ingest_files(
         for path, origin in zip(paths, names, strict=True):
             opened = read_path(path, fmt, ReadContext(origin=origin, reference_date=today))
             batches = _batches_in_background(opened, report, skip_bad, store.papers.prepare)
-            for batch in batches:
-                store.papers.upsert(batch, stored)
-                if progress:
-                    progress(opened, _combined(report, stored))
+            with contextlib.closing(batches):  # on an error or Ctrl-C the reader stops first
+                for batch in batches:
+                    store.papers.upsert(batch, stored)
+                    if progress:
+                        progress(opened, _combined(report, stored))
             if progress:
                 progress(opened, _combined(report, stored))
     return _combined(report, stored)
@@ -83,14 +87,21 @@ def _combined(read: IngestReport, stored: IngestReport) -> IngestReport:
 
 
 def _batches(
-    opened: OpenedFile, report: IngestReport, skip_bad: bool, prepare: Prepare
+    opened: OpenedFile,
+    report: IngestReport,
+    skip_bad: bool,
+    prepare: Prepare,
+    stop: threading.Event | None = None,
 ) -> Iterator[list[PreparedPaper]]:
     """Batches of prepared records (ids, keys and column values computed here, off the
-    writer's thread); bad records raise or are listed in the report."""
+    writer's thread); bad records raise or are listed in the report. Ends early once
+    ``stop`` is set."""
     batch: list[PreparedPaper] = []
     origin = str(opened.path)
     locator = str(opened.path.resolve())  # the same file by any path is one place
     for record in opened.records:
+        if stop is not None and stop.is_set():
+            return
         report.read += 1
         if isinstance(record, BadRecord):
             if not skip_bad:
@@ -111,35 +122,53 @@ def _batches(
 
 
 _DONE = object()
+#: how often a blocked hand-off looks at the stop signal, in seconds
+_POLL = 0.05
+#: how long the writer waits for the reading thread to stop after an error or Ctrl-C; a
+#: thread still parsing one huge record then is left to end with the process (a daemon)
+_JOIN_TIMEOUT = 1.0
 
 
 def _batches_in_background(
     opened: OpenedFile, report: IngestReport, skip_bad: bool, prepare: Prepare
-) -> Iterator[list[PreparedPaper]]:
-    """The batches of :func:`_batches`, read ahead by a worker thread."""
+) -> Generator[list[PreparedPaper], None, None]:
+    """The batches of :func:`_batches`, read ahead by a worker thread.
+
+    Neither side can wait on the other forever: every hand-off gives up once the other side
+    has stopped, and closing the iterator (the writer failed, or Ctrl-C) stops the reader.
+    """
     handoff: queue.Queue[object] = queue.Queue(maxsize=3)
     stop = threading.Event()
 
+    def hand(item: object) -> bool:
+        """Put ``item`` on the queue unless the writer stops first."""
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=_POLL)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work() -> None:
         try:
-            for batch in _batches(opened, report, skip_bad, prepare):
-                while not stop.is_set():
-                    try:
-                        handoff.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for batch in _batches(opened, report, skip_bad, prepare, stop):
+                if not hand(batch):
                     return
-            handoff.put(_DONE)
+            hand(_DONE)
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            handoff.put(exc)
+            hand(exc)
 
     worker = threading.Thread(target=work, name="paperradar-reader", daemon=True)
     worker.start()
     try:
         while True:
-            item = handoff.get()
+            try:
+                item = handoff.get(timeout=_POLL)
+            except queue.Empty:
+                if worker.is_alive() or not handoff.empty():
+                    continue
+                raise RuntimeError("the reading thread ended without a result") from None
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
@@ -147,4 +176,14 @@ def _batches_in_background(
             yield item  # type: ignore[misc]
     finally:
         stop.set()
-        worker.join()
+        _drain(handoff)
+        worker.join(timeout=_JOIN_TIMEOUT)
+
+
+def _drain(handoff: queue.Queue[object]) -> None:
+    """Empty the queue, so that nothing waits to put into it."""
+    while True:
+        try:
+            handoff.get_nowait()
+        except queue.Empty:
+            return

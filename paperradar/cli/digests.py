@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -234,7 +235,15 @@ def deliver(ctx: click.Context) -> None:
         if not store.delivery.waiting_count():
             out.print("nothing to send")
             return
-        report = mail.deliver_pending(store, mail.smtp_settings(home))
+        try:
+            report = mail.deliver_pending(store, mail.smtp_settings(home))
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted: no message goes out twice; the unsent ones wait in the outbox "
+                "(run `paperradar deliver` again)",
+                markup=False,
+            )
+            sys.exit(130)
     for problem in report.errors:
         err.print(f"warning: {problem}", markup=False)
     out.print(f"{report.sent} sent, {report.pending} waiting, {report.failed} failed")

@@ -15,6 +15,15 @@ the same Message-ID, so mail systems that deduplicate by Message-ID (Gmail does;
 ``duplicate`` test and ``formail -D`` can) show it once; others show it twice. A ``sent``
 row is never sent again. Only one ``deliver_pending`` runs at a time per store (the store's
 ``outbox`` lock), so a ``sending`` row found by a run is always an interrupted one.
+
+Ctrl-C (``KeyboardInterrupt``) is not a crash: the run knows how far the message in flight
+got, settles its row, then lets the interrupt go on. Before the end of ``DATA`` went out, the
+connection is dropped without another word, so the server discards the incomplete message,
+and the row goes back to ``pending``. Once the end of ``DATA`` went out, the server may have
+the message: the run waits up to ``ANSWER_GRACE`` seconds (or ``email.timeout``, if shorter)
+for its answer (a 250 marks the row ``sent``, a refusal puts it back or fails it) and, with no
+answer, marks it ``sent`` with a note rather than risk sending it twice. An interrupted run
+never sends a message twice; a kill (SIGKILL, a power cut) still may, as above.
 """
 
 from __future__ import annotations
@@ -31,12 +40,15 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from paperradar.config import Config, load_config
 from paperradar.errors import ConfigError, UsageError
 from paperradar.models import Digest
 from paperradar.store.api import Store
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 Security = Literal["starttls", "ssl", "none"]
 SECURITY_MODES: tuple[Security, ...] = ("starttls", "ssl", "none")
@@ -45,6 +57,8 @@ DEFAULT_PORTS: dict[Security, int] = {"starttls": 587, "ssl": 465, "none": 25}
 DEFAULT_TIMEOUT = 30.0
 #: the store-wide lock one delivery holds, so two processes never send the same outbox
 OUTBOX_LOCK = "outbox"
+#: seconds an interrupted delivery waits for the server's answer to a message it sent whole
+ANSWER_GRACE = 5.0
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -305,7 +319,7 @@ def _deliver(
     store: Store, settings: SmtpSettings, sender: str, max_attempts: int, report: DeliveryReport
 ) -> None:
     rows = store.delivery.unsent()
-    conn: smtplib.SMTP | None = None
+    conn: _Smtp | None = None
     try:
         for index, row in enumerate(rows):
             row_id, recipient, status = row.id, row.recipient, row.status
@@ -321,55 +335,135 @@ def _deliver(
                 _note_untried(store, [r.id for r in rows[index:]], str(exc))
                 report.errors.append(f"{exc}; {len(rows) - index} message(s) left for later")
                 return
-            attempt = _claim(store, row_id, status)
-            if attempt is None:  # someone changed the row since we read it
-                continue
-            message = store.delivery.message(row_id)
+            conn.stage = "before"
             try:
-                conn.sendmail(sender, [recipient], message)
-            except smtplib.SMTPSenderRefused as exc:
-                _finish(store, row_id, "sending", "pending", _describe(exc))
-                _note_untried(store, [r.id for r in rows[index + 1 :]], _describe(exc))
-                report.errors.append(f"{label}: the server refused the sender: {_describe(exc)}")
-                return
-            except (smtplib.SMTPException, OSError) as exc:
-                permanent = _is_permanent(exc)
-                if not permanent:  # the connection may be in any state: start afresh
-                    _close(conn)
-                    conn = None
-                gives_up = permanent or attempt >= max_attempts
-                _finish(
-                    store, row_id, "sending", "failed" if gives_up else "pending", _describe(exc)
-                )
-                if gives_up:
-                    report.failed += 1
-                outcome = "failed" if gives_up else f"will retry (attempt {attempt}/{max_attempts})"
-                report.errors.append(f"{label}: {_describe(exc)}; {outcome}")
-                continue
-            _mark_sent(store, row_id)
-            report.sent += 1
+                attempt = _claim(store, row_id, status)
+                if attempt is None:  # someone changed the row since we read it
+                    continue
+                message = store.delivery.message(row_id)
+                try:
+                    conn.sendmail(sender, [recipient], message)
+                except smtplib.SMTPSenderRefused as exc:
+                    _finish(store, row_id, "sending", "pending", _describe(exc))
+                    _note_untried(store, [r.id for r in rows[index + 1 :]], _describe(exc))
+                    report.errors.append(
+                        f"{label}: the server refused the sender: {_describe(exc)}"
+                    )
+                    return
+                except (smtplib.SMTPException, OSError) as exc:
+                    permanent = _is_permanent(exc)
+                    if not permanent:  # the connection may be in any state: start afresh
+                        _close(conn)
+                        conn = None
+                    gives_up = permanent or attempt >= max_attempts
+                    _finish(
+                        store,
+                        row_id,
+                        "sending",
+                        "failed" if gives_up else "pending",
+                        _describe(exc),
+                    )
+                    if gives_up:
+                        report.failed += 1
+                    outcome = (
+                        "failed" if gives_up else f"will retry (attempt {attempt}/{max_attempts})"
+                    )
+                    report.errors.append(f"{label}: {_describe(exc)}; {outcome}")
+                    continue
+                _mark_sent(store, row_id)
+                report.sent += 1
+            except KeyboardInterrupt:
+                if conn is not None:
+                    _settle_interrupted(store, conn, row_id)
+                    conn = None  # closed, without QUIT
+                raise
     finally:
         _close(conn)
 
 
+def _settle_interrupted(store: Store, conn: _Smtp, row_id: int) -> None:
+    """Ctrl-C while row ``row_id`` was claimed: record what the server has, so that the next
+    run neither loses nor repeats it (see the module docstring)."""
+    stage, code = conn.stage, conn.answer
+    if stage == "ended":  # the whole message went out: the server may be taking it
+        code = _late_answer(conn)
+    conn.close()  # no QUIT: inside DATA it would be taken for part of the message
+    if stage in ("before", "body"):
+        _finish(store, row_id, "sending", "pending", _CUT_SHORT)
+    elif code is None:
+        _mark_sent(store, row_id, _UNANSWERED)
+    elif code == 250:
+        _mark_sent(store, row_id)
+    else:
+        status = "failed" if 500 <= code < 600 else "pending"
+        _finish(store, row_id, "sending", status, f"{code} (interrupted while sending)")
+
+
+def _late_answer(conn: _Smtp) -> int | None:
+    """The server's reply to the end of DATA, waited for ``ANSWER_GRACE`` seconds at most, or
+    ``email.timeout`` if shorter (a second Ctrl-C stops waiting); None without one."""
+    try:
+        if conn.sock is not None:
+            conn.sock.settimeout(min(ANSWER_GRACE, conn.timeout))
+        return conn.getreply()[0]
+    except (KeyboardInterrupt, smtplib.SMTPException, OSError):
+        return None
+
+
 _RESENT = "an earlier attempt was interrupted while sending; resent with the same Message-ID"
+_CUT_SHORT = "interrupted before the message was complete: the server dropped it; not sent yet"
+_UNANSWERED = (
+    "interrupted while the server was answering: it most likely has the message; "
+    "not sent again, so as not to send it twice"
+)
+_DOTS = re.compile(rb"^\.", re.MULTILINE)
+
+
+class _Smtp(smtplib.SMTP):
+    """``smtplib.SMTP`` that notes how far the message in flight got, in ``stage``: before
+    ``DATA``'s body, in the body, ``ended`` (the final dot went out: the server may have the
+    message), ``answered`` (its reply code is in ``answer``)."""
+
+    stage: Literal["before", "body", "ended", "answered"] = "before"
+    answer: int | None = None
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        """``smtplib.SMTP.data`` for bytes that already end lines with CRLF, sending the
+        final dot on its own after the body so that ``stage`` can tell the two apart."""
+        self.stage, self.answer = "before", None
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = _DOTS.sub(b"..", msg.encode("ascii") if isinstance(msg, str) else bytes(msg))
+        self.stage = "body"
+        self.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+        self.stage = "ended"
+        self.send(b".\r\n")
+        code, reply = self.getreply()
+        self.stage, self.answer = "answered", code
+        return code, reply
+
+
+class _SmtpSsl(_Smtp, smtplib.SMTP_SSL):
+    """``_Smtp`` over TLS from the first byte."""
+
+
 _INTERRUPTED = "interrupted while sending, out of attempts: the server may or may not have it"
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+def _connect(settings: SmtpSettings) -> _Smtp:
     """An open, secured and logged-in connection, or ``_ServerProblem``."""
     where = f"SMTP server {settings.host}:{settings.port}"
-    conn: smtplib.SMTP | None = None
+    conn: _Smtp | None = None
     try:
         context = ssl.create_default_context(
             cafile=str(settings.cafile) if settings.cafile else None
         )
         if settings.security == "ssl":
-            conn = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=context
-            )
+            conn = _SmtpSsl(settings.host, settings.port, timeout=settings.timeout, context=context)
         else:
-            conn = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            conn = _Smtp(settings.host, settings.port, timeout=settings.timeout)
         conn.ehlo()
         if settings.security == "starttls":
             if not conn.has_extn("starttls"):
@@ -435,8 +529,8 @@ def _claim(store: Store, row_id: int, status: str) -> int | None:
     return store.delivery.claim_email(row_id, status, _RESENT)
 
 
-def _mark_sent(store: Store, row_id: int) -> None:
-    store.delivery.mark_sent(row_id, dt.datetime.now(dt.UTC))
+def _mark_sent(store: Store, row_id: int, note: str | None = None) -> None:
+    store.delivery.mark_sent(row_id, dt.datetime.now(dt.UTC), note)
 
 
 def _finish(store: Store, row_id: int, was: str, status: str, error: str) -> None:

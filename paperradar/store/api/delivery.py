@@ -82,8 +82,8 @@ class DeliveryRepo(Protocol):
         """The stored MIME message of a row."""
         ...
 
-    def mark_sent(self, row_id: int, sent: dt.datetime) -> None:
-        """Mark a ``sending`` row ``sent`` at ``sent``."""
+    def mark_sent(self, row_id: int, sent: dt.datetime, note: str | None = None) -> None:
+        """Mark a ``sending`` row ``sent`` at ``sent``; a ``note`` goes in ``last_error``."""
         ...
 
     def finish_email(self, row_id: int, was: str, status: str, error: str) -> None:

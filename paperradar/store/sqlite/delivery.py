@@ -80,11 +80,12 @@ class SqliteDelivery(SqliteRepo):
         row = self.conn.execute("SELECT message FROM outbox WHERE id = ?", (row_id,)).fetchone()
         return bytes(row[0])
 
-    def mark_sent(self, row_id: int, sent: dt.datetime) -> None:
+    def mark_sent(self, row_id: int, sent: dt.datetime, note: str | None = None) -> None:
         with self._db.transaction():
             self.conn.execute(
-                "UPDATE outbox SET status = 'sent', sent = ? WHERE id = ? AND status = 'sending'",
-                (sent.isoformat(timespec="seconds"), row_id),
+                "UPDATE outbox SET status = 'sent', sent = ?, "
+                "last_error = coalesce(?, last_error) WHERE id = ? AND status = 'sending'",
+                (sent.isoformat(timespec="seconds"), note, row_id),
             )
 
     def finish_email(self, row_id: int, was: str, status: str, error: str) -> None:

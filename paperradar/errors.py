@@ -10,6 +10,9 @@
     │   └── FeedUnavailable         a source failed after its retries, or refused the request
     │       └── RateLimited         the source kept answering 429, or asked us to wait too long
     ├── StoreError                  the SQLite store cannot be opened, migrated or written
+    │   └── StoreBusyError          another writer held the store past the busy timeout
+    ├── BusyError                   busy now, worth retrying soon (the web answers 503)
+    │   └── StoreBusyError
     └── ConfigError                 a bad config file or environment variable
 
 The CLI turns these into ``error: <message>`` and an exit code; it never shows a traceback
@@ -77,6 +80,18 @@ class RateLimited(FeedUnavailable):
 
 class StoreError(PaperRadarError):
     """The store cannot be opened, migrated or written."""
+
+
+class BusyError(PaperRadarError):
+    """Too busy now, worth retrying: ``retry_after`` is a fair wait in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class StoreBusyError(StoreError, BusyError):
+    """Another writer (an ingest, say) held the store's write lock past the busy timeout."""
 
 
 class ConfigError(PaperRadarError):

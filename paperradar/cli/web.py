@@ -13,6 +13,9 @@ from paperradar.errors import UsageError
 
 commands = CommandSet()
 
+#: seconds a stopping server (SIGTERM, Ctrl-C) waits for the requests in flight
+SHUTDOWN_GRACE_S = 2
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -52,7 +55,14 @@ def serve(ctx: click.Context, host: str, port: int, single_user: bool) -> None:
         err.print("warning: no users yet: add one with `paperradar user add NAME`", markup=False)
     mode = "single-user, no login" if single_user else "log in with a user account"
     err.print(f"serving {home} on http://{host}:{port}/ ({mode})", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,  # then the requests left are cancelled
+    )
 
 
 @commands.group()

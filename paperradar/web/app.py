@@ -13,7 +13,11 @@ rendered as HTML.
 
 At start-up (the app's lifespan) a background thread loads the embedding model and imports
 the feedback classifier (``WebState.warm_up``): the server answers at once, and no request
-waits for a model load but one that needs the model before the warm-up has finished.
+waits for a model load but one that needs the model before the warm-up has finished. At
+shut-down the children reading uploads are killed, so no request keeps the server up.
+
+A busy store (another writer held the write lock past the busy timeout) or a full set of
+upload readers answers ``503`` with ``Retry-After``: the request may simply be sent again.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperradar.embedding import Embedder
-from paperradar.errors import PaperRadarError
+from paperradar.errors import BusyError, PaperRadarError, StoreBusyError
 from paperradar.web.deps import (
     MAX_BODY,
     WebState,
@@ -153,6 +157,7 @@ def create_app(
         if warm_up:
             state.start_warm_up()
         yield
+        state.reading.stop()  # a request waiting on a reading child returns at once
 
     app = FastAPI(
         title="paperradar", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
@@ -180,6 +185,17 @@ def create_app(
             for error in exc.errors()
         )
         return render(request, "error.html", status=400, message=f"bad request: {problems}")
+
+    @app.exception_handler(BusyError)
+    async def busy(request: Request, exc: BusyError) -> Response:
+        message = (
+            "The store is busy with another writer (an ingest, say): try again in a few seconds."
+            if isinstance(exc, StoreBusyError)
+            else f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        )
+        response = render(request, "error.html", status=503, message=message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(PaperRadarError)
     async def library_error(request: Request, exc: PaperRadarError) -> Response:

@@ -30,11 +30,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, default_embedder
 from paperradar.errors import PaperRadarError
+from paperradar.readers.isolated import IsolatedReader
 from paperradar.search.rerank import Reranker, configured_reranker
 from paperradar.store import open_store
 from paperradar.store.api import Store
 from paperradar.web.accounts import Session, User, session_for
-from paperradar.web.throttle import LoginThrottle
+from paperradar.web.throttle import CLIENT_LIMIT, CLIENT_WINDOW_S, LoginThrottle
 
 SESSION_COOKIE = "pr_session"
 LOGIN_COOKIE = "pr_login"
@@ -42,6 +43,8 @@ LOGIN_COOKIE = "pr_login"
 MAX_BODY = 5 * 1024 * 1024
 #: the text the warm-up embeds to load the model
 WARM_UP_TEXT = "paperradar warm-up"
+#: passwords checked at once (argon2 takes 64 MiB and 4 lanes each); a login beyond waits
+HASHING_SLOTS = 1
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,12 @@ class WebState:
         #: button answers its card with the score it had, without ranking the day again
         self.shown: dict[tuple[str, str], dict[int, Any]] = {}
         self.logins = LoginThrottle()  # failed logins per account name
+        #: failed logins per client address
+        self.clients = LoginThrottle(CLIENT_LIMIT, CLIENT_WINDOW_S)
+        #: reads uploaded and pasted files in child processes (killed when the server stops)
+        self.reading = IsolatedReader()
+        #: the password checks running (see HASHING_SLOTS)
+        self.hashing = threading.BoundedSemaphore(HASHING_SLOTS)
         self.templates = Environment(
             loader=PackageLoader("paperradar.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -3,11 +3,16 @@ seconds, logging in to that account is refused (a right password included) until
 of those failures is ``window`` seconds old. Refused attempts are not counted, so the account
 opens again on time however long someone keeps trying.
 
-Counting by account name, not by client address, is deliberate: behind a reverse proxy every
-client has the proxy's address, and locking that address would lock everyone out. The cost
-is that someone who knows a user's name can keep that one account locked by failing on
+Locking by account name, not by client address, is deliberate: behind a reverse proxy every
+client may have the proxy's address, and locking that address would lock everyone out. The
+cost is that someone who knows a user's name can keep that one account locked by failing on
 purpose (the user can still be helped with ``paperradar user passwd``, which does not reset
 the count, or by restarting the server, which does). The counts live in the server's memory.
+
+Failed logins are also counted per client address, with a higher limit
+(:data:`CLIENT_LIMIT` within :data:`CLIENT_WINDOW_S`): a flood of guesses with a new name
+each time is then refused before it costs a password hash. A success does not clear an
+address's count (anyone could log in to their own account to clear it).
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from collections.abc import Callable
 
 LIMIT = 5
 WINDOW_S = 15 * 60.0
+#: failed logins from one client address within CLIENT_WINDOW_S before it is refused
+CLIENT_LIMIT = 20
+CLIENT_WINDOW_S = 60.0
 #: names tracked at most; beyond it the names with the oldest last failure are forgotten
 MAX_NAMES = 10_000
 
 
 class LoginThrottle:
-    """Sliding-window counts of failed logins per (case-folded) account name; thread-safe."""
+    """Sliding-window counts of failed logins per (case-folded) key, an account name or a
+    client address; thread-safe."""
 
     def __init__(
         self,

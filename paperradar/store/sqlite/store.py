@@ -3,17 +3,51 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from paperradar.errors import StoreError
+from paperradar.errors import ConfigError, StoreBusyError, StoreError
 from paperradar.store.sqlite.migrate import migrate
 from paperradar.store.sqlite.papers import Prepared as Prepared  # re-exported
 
 DB_NAME = "paperradar.db"
+#: how long a connection waits for another's write lock before giving up, in seconds
+BUSY_TIMEOUT_S = 10.0
+#: the environment variable that sets another busy timeout (seconds)
+BUSY_TIMEOUT_ENV = "PAPERRADAR_STORE_BUSY_TIMEOUT"
+#: SQLite's primary result codes for a database another connection has locked
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def busy_timeout() -> float:
+    """The busy timeout: ``$PAPERRADAR_STORE_BUSY_TIMEOUT`` seconds, else 10."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not text:
+        return BUSY_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"{BUSY_TIMEOUT_ENV} must be 0-3600 seconds, not {text!r}")
+    return value
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _BUSY_CODES
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _write_error(message: str, exc: sqlite3.Error) -> StoreError:
+    """StoreBusyError(``message``) when another writer held the lock past the busy timeout,
+    else StoreError(``message``)."""
+    return StoreBusyError(message) if _is_busy(exc) else StoreError(message)
 
 
 class SqliteStore:
@@ -36,6 +70,7 @@ class SqliteStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
+        self._busy_ms = int(busy_timeout() * 1000)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             migrate(self.conn)
@@ -70,7 +105,7 @@ class SqliteStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
         conn.execute("PRAGMA cache_size = -65536")
         with self._connections_lock:
             self._connections.append(conn)
@@ -153,7 +188,7 @@ class SqliteStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+            raise _write_error(f"cannot write to the store at {self.path}: {exc}", exc) from exc
         try:
             yield
             conn.execute("COMMIT")
@@ -161,7 +196,8 @@ class SqliteStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
+                failed = f"writing to the store at {self.path} failed: {exc}"
+                raise _write_error(failed, exc) from exc
             raise
 
 

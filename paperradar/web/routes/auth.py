@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from paperradar.errors import BusyError
 from paperradar.store.api import Store
 from paperradar.web.accounts import SESSION_DAYS, authenticate, end_session, start_session
 from paperradar.web.deps import (
@@ -25,6 +26,9 @@ from paperradar.web.deps import (
 )
 
 router = APIRouter()
+
+#: the longest a login waits for the password checks before it (then 503)
+HASHING_WAIT_S = 10.0
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,19 +73,28 @@ def login(
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf.encode()):
         raise HTTPException(status_code=403, detail="the login form expired: load it again")
-    logins = state_of(request).logins
-    wait = logins.retry_after(name)
-    if wait is not None:  # refused before the password is even checked
-        minutes = math.ceil(wait / 60)
-        refused = render(
-            request, "login.html", 429, csrf=cookie, next=_safe_next(next), viewer=None,
-            locked=f"Too many failed logins for this account: try again in {minutes} min.",
-        )  # fmt: skip
-        refused.headers["Retry-After"] = str(wait)
-        return refused
-    user = authenticate(store, name, password)
+    state = state_of(request)
+    logins, clients = state.logins, state.clients
+    client = request.client.host if request.client else "unknown"
+    for throttle, key, whose in ((clients, client, "your address"), (logins, name, "this account")):
+        wait = throttle.retry_after(key)
+        if wait is not None:  # refused before the password is even checked
+            minutes = math.ceil(wait / 60)
+            refused = render(
+                request, "login.html", 429, csrf=cookie, next=_safe_next(next), viewer=None,
+                locked=f"Too many failed logins for {whose}: try again in {minutes} min.",
+            )  # fmt: skip
+            refused.headers["Retry-After"] = str(wait)
+            return refused
+    if not state.hashing.acquire(timeout=HASHING_WAIT_S):  # a flood's hashes, one at a time
+        raise BusyError("too many logins at once: try again in a few seconds", 5)
+    try:
+        user = authenticate(store, name, password)  # argon2, on this worker thread
+    finally:
+        state.hashing.release()
     if user is None:
         logins.failed(name)
+        clients.failed(client)
         target = f"/login?failed=1&next={_safe_next(next)}"
         return RedirectResponse(target, status_code=303)
     logins.succeeded(name)

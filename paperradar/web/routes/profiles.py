@@ -3,14 +3,15 @@
 Every POST checks the CSRF token first, then that the viewer may use the profile (404
 otherwise), and answers with a redirect back to the profile (303) -- or, for an htmx
 request, the changed section of the page. Uploaded and pasted text is read by the same
-readers as ``paperradar profile add FILE``: it is written to a temporary file and added with
-:func:`paperradar.radar.profiles.add_files`, all or nothing.
+readers as ``paperradar profile add FILE``, in a child process with a time and a memory limit
+(``WebState.reading``, a :class:`paperradar.readers.isolated.IsolatedReader`); only then are
+its papers added with :func:`paperradar.radar.profiles.add_papers`, all or nothing, in one
+short transaction.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +22,11 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import RedirectResponse, Response
 
 from paperradar.config import load_config
-from paperradar.errors import FormatError, InputError, PaperRadarError, UsageError
+from paperradar.errors import BusyError, InputError, PaperRadarError, UsageError
 from paperradar.identifiers import normalise_alias
 from paperradar.models import RULE_KINDS
 from paperradar.radar.profiles import (
     AddReport,
-    add_files,
     add_ids,
     add_papers,
     add_rule,
@@ -308,25 +308,26 @@ def _format(fmt: str) -> str | None:
 
 
 def _add_bytes(
-    store: Store, name: str, data: bytes, filename: str, shown: str, fmt: str | None = None
+    request: Request,
+    store: Store,
+    name: str,
+    data: bytes,
+    filename: str,
+    shown: str,
+    fmt: str | None = None,
 ) -> AddReport:
     """Read ``data`` as a file called ``filename`` with the usual readers (``fmt``, or the
-    one that recognises it) and add its papers (all or nothing); the papers' sightings and
-    the profile record them as ``web:SHOWN`` (never the temporary copy's path), and a
+    one that recognises it), in a child process with a time and a memory limit, then add its
+    papers (all or nothing) in one short transaction: no store lock is held while it is
+    read. The papers' sightings and the profile record them as ``web:SHOWN``, and a
     reader's error names the file as ``shown``."""
     if data[:2] == b"\x1f\x8b":
         raise UsageError(f"{shown}: compressed files are not accepted; upload the plain text")
-    with tempfile.TemporaryDirectory(prefix="paperradar-upload-") as tmp:
-        path = Path(tmp) / filename
-        path.write_bytes(data)
-        try:
-            with store.transaction():
-                report = add_files(store, name, [path], fmt=fmt, origins=[f"web:{shown}"])
-        except FormatError as exc:
-            raise FormatError(shown, exc.line, exc.reason) from None
-    if not report.added and not report.already:
+    reading = state_of(request).reading
+    papers = reading.read(data, filename, f"web:{shown}", fmt, shown=shown)
+    if not papers:
         raise UsageError(f"{shown}: no papers found")
-    return report
+    return add_papers(store, name, papers, f"web:{shown}")
 
 
 def _upload_name(filename: str) -> str:
@@ -352,6 +353,8 @@ def paste(
     name = require_profile(store, viewer, name)
     try:
         added = add_pasted(request, store, name, text, format_name)
+    except BusyError:
+        raise  # 503, the app's answer
     except PaperRadarError as exc:
         return _papers_failed(request, store, viewer, name, exc, text)
     if not added.missing:
@@ -414,7 +417,7 @@ def add_pasted(request: Request, store: Store, name: str, text: str, fmt_name: s
     refs = pasted_ids(text) if fmt is None else None
     if refs is None:
         data = text.encode("utf-8")
-        return Added(_add_bytes(store, name, data, "pasted.txt", "pasted text", fmt))
+        return Added(_add_bytes(request, store, name, data, "pasted.txt", "pasted text", fmt))
     looked = fetch_missing(store, refs, settings_of(request))
     found = list(store.papers.pids(looked.row_ids()).values())
     report = add_ids(store, name, found) if found else AddReport()
@@ -487,13 +490,15 @@ def upload(
     check_csrf(request, viewer, csrf)
     name = require_profile(store, viewer, name)
     try:
-        report = add_upload(store, name, file, format_name)
+        report = add_upload(request, store, name, file, format_name)
     except InputError as exc:
         return _papers_failed(request, store, viewer, name, exc)
     return _papers_added(request, store, viewer, name, report)
 
 
-def add_upload(store: Store, name: str, file: UploadFile | None, fmt_name: str) -> AddReport:
+def add_upload(
+    request: Request, store: Store, name: str, file: UploadFile | None, fmt_name: str
+) -> AddReport:
     """Add the papers of an uploaded file (any readable format, at most MAX_BODY bytes; 413
     beyond), all or nothing."""
     if file is None or not file.filename:
@@ -503,7 +508,7 @@ def add_upload(store: Store, name: str, file: UploadFile | None, fmt_name: str) 
         raise HTTPException(status_code=413, detail="the file is too large (5 MB at most)")
     shown = Path(file.filename.replace("\\", "/")).name[:200] or "upload"
     fmt = _format(fmt_name)
-    return _add_bytes(store, name, data, _upload_name(file.filename), shown, fmt)
+    return _add_bytes(request, store, name, data, _upload_name(file.filename), shown, fmt)
 
 
 @router.post("/profiles/{name}/ids")

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from paperradar.errors import InputError, PaperRadarError
+from paperradar.errors import BusyError, InputError, PaperRadarError
 from paperradar.radar.profiles import AddReport, load_profile
 from paperradar.readers import FORMAT_NAMES
 from paperradar.store.api import Store
@@ -129,6 +129,8 @@ def _done(name: str, report: AddReport) -> Response:
 def _failed(
     request: Request, store: Store, viewer: Viewer, name: str, exc: PaperRadarError, **extra: Any
 ) -> Response:
+    if isinstance(exc, BusyError):
+        raise exc  # 503, the app's answer
     status = 400 if isinstance(exc, InputError) else 502
     return _page(request, store, viewer, name, status, error=str(exc), **extra)
 
@@ -187,7 +189,7 @@ def upload(
     check_csrf(request, viewer, csrf)
     name = require_profile(store, viewer, name)
     try:
-        report = add_upload(store, name, file, "")
+        report = add_upload(request, store, name, file, "")
     except PaperRadarError as exc:
         return _failed(request, store, viewer, name, exc)
     return _done(name, report)

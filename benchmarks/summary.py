@@ -43,6 +43,7 @@ BENCHMARKS = (
     "web",
     "cold",
     "explanations",
+    "abuse",
 )
 #: settled one-off experiments (benchmarks/experiments/), shown after the benchmarks
 EXPERIMENTS = ("fusion",)

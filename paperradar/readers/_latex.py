@@ -249,6 +249,14 @@ _ESCAPES = {
 
 
 _SPECIAL = re.compile(r"[\\{}$~\-`']")
+#: What needs more than dropping: commands, ties, dashes and typographic quotes.
+_STEP = re.compile(r"[\\~]|--|``|''")
+#: Dropped from plain text: group braces and math dollars.
+_DROP = str.maketrans("", "", "{}$")
+_BRACES = re.compile(r"[{}]")
+#: Accents nested deeper than this keep their argument but lose the accent (no recursion
+#: without bound on hostile input).
+MAX_ACCENT_DEPTH = 32
 
 
 def latex_to_text(value: str) -> str:
@@ -264,15 +272,18 @@ class _Converter:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0  # accents being read, one inside the other
+        self._closers: dict[int, int] | None = None  # brace index -> its closing brace
 
     def run(self, stop: int | None = None) -> str:
-        end = len(self.text) if stop is None else stop
+        text = self.text
+        end = len(text) if stop is None else stop
         out: list[str] = []
         while self.pos < end:
-            special = _SPECIAL.search(self.text, self.pos, end)
+            special = _STEP.search(text, self.pos, end)
             plain_end = special.start() if special else end
-            if plain_end > self.pos:  # a run of plain text, copied at once
-                out.append(self.text[self.pos : plain_end])
+            if plain_end > self.pos:  # a run of plain text, copied at once without its braces
+                out.append(text[self.pos : plain_end].translate(_DROP))
                 self.pos = plain_end
             if self.pos < end:
                 out.append(self._step())
@@ -331,8 +342,14 @@ class _Converter:
         return word
 
     def _accent(self, accent: str) -> str:
+        if self.depth >= MAX_ACCENT_DEPTH:
+            return ""  # the argument is read on as plain text
         self._skip_spaces()
-        argument = self._argument()
+        self.depth += 1
+        try:
+            argument = self._argument()
+        finally:
+            self.depth -= 1
         if argument == "ı":  # \'{\i}: the accent goes on a plain i
             argument = "i"
         elif argument == "ȷ":
@@ -360,16 +377,16 @@ class _Converter:
 
     def _group_end(self, opening: int) -> int:
         """Index of the brace closing the group opened at ``opening`` (or the text's end)."""
-        depth = 0
-        for index in range(opening, len(self.text)):
-            char = self.text[index]
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    return index
-        return len(self.text)
+        if self._closers is None:  # every group's end, found in one pass
+            closers: dict[int, int] = {}
+            openings: list[int] = []
+            for match in _BRACES.finditer(self.text):
+                if match.group() == "{":
+                    openings.append(match.start())
+                elif openings:
+                    closers[openings.pop()] = match.start()
+            self._closers = closers
+        return self._closers.get(opening, len(self.text))
 
     def _skip_group(self) -> None:
         self._skip_spaces()

@@ -25,6 +25,9 @@ Field mapping (field names are case-insensitive):
 A repeated field keeps its first value (BibTeX's rule). An entry with neither title nor
 abstract, a bad date, DOI or arXiv eprint, or a syntax error inside it is a bad record at
 the line of its ``@``; an entry never closed is a :class:`FormatError` at that line.
+
+Limits: a file holds at most ``limits.MAX_DOCUMENT_CHARS`` characters (it is read whole); a
+value, and all ``@string`` expansion of a file, are bounded by :mod:`._bibtex_syntax`.
 """
 
 from __future__ import annotations
@@ -37,14 +40,23 @@ from typing import TextIO
 from paperradar import identifiers
 from paperradar.models import Paper, Sighting
 from paperradar.readers import _citation
-from paperradar.readers._bibtex_syntax import BibScanner, Entry
+from paperradar.readers._bibtex_syntax import BibScanner, Entry, group_end
 from paperradar.readers._latex import latex_to_text
 from paperradar.readers.base import BadRecord, ReadContext, Record, clean_text, month_number
+from paperradar.readers.limits import checked, read_document
 
 _ENTRY_LINE = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.MULTILINE)
 _ENTRY_HEAD = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(][^,={}()\s]*[ \t]*,", re.MULTILINE)
 _BIBLATEX_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[/T].*)?$")
+#: `and` between names; the lookbehind keeps a long run of spaces from costing its square
+_AND = re.compile(r"(?<!\s)\s++and\s+", re.IGNORECASE)
+_COMMA = re.compile(r",")
+_KEYWORD_SEPARATOR = re.compile(r"[,;]")
+_ESCAPED_SPECIAL = re.compile(r"\\([_%&#$~])")
+_YEAR = re.compile(r"\d{4}")
 _VOLUMES = frozenset(["proceedings", "mvproceedings"])
+#: The most characters of a key or a value quoted in a message.
+_SHOWN = 80
 _INHERITED = ("booktitle", "year", "month", "date")
 _ArxivId = tuple[str, int | None]
 
@@ -69,7 +81,7 @@ class BibTeXReader:
     def parse(self, stream: TextIO, ctx: ReadContext) -> Iterator[Record]:
         # The whole text is read at once: BibTeX needs look-ahead (an entry's extent, crossref
         # targets that follow it), and even large libraries are a few megabytes.
-        scanner = BibScanner(stream.read(), ctx.origin)
+        scanner = BibScanner(read_document(stream, ctx.origin, "a BibTeX file"), ctx.origin)
         entries = list(scanner.entries())
         by_key = {entry.key.lower(): entry for entry in entries if entry.key}
         rank = 0
@@ -81,7 +93,7 @@ class BibTeXReader:
 
 
 def _record(entry: Entry, rank: int, ctx: ReadContext, by_key: dict[str, Entry]) -> Record:
-    where = f"entry {rank} ({entry.key})" if entry.key else f"entry {rank}"
+    where = f"entry {rank} ({_shown(entry.key)})" if entry.key else f"entry {rank}"
     if entry.error:
         return BadRecord(entry.line, f"{where}: {entry.error}")
     fields = _with_crossref(entry, by_key)
@@ -92,7 +104,12 @@ def _record(entry: Entry, rank: int, ctx: ReadContext, by_key: dict[str, Entry])
     if not paper.title and not paper.abstract:
         return BadRecord(entry.line, f"{where}: no title or abstract")
     paper.sightings.append(Sighting(source=READER.name, locator=ctx.origin, rank=rank))
-    return paper
+    return checked(paper, entry.line, f"{where}: ")
+
+
+def _shown(value: str) -> str:
+    """``value`` as a message quotes it: cut short."""
+    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
 
 
 def _with_crossref(entry: Entry, by_key: dict[str, Entry]) -> dict[str, str]:
@@ -111,17 +128,23 @@ def _with_crossref(entry: Entry, by_key: dict[str, Entry]) -> dict[str, str]:
 def _paper(fields: dict[str, str]) -> Paper:
     def text(*names: str) -> str:
         for name in names:
-            value = clean_text(latex_to_text(fields.get(name, "")))
+            value = fields.get(name)
+            value = clean_text(latex_to_text(value)) if value else ""
             if value:
                 return value
         return ""
 
     venue = text("journal", "journaltitle", "booktitle")
     doi = _doi(fields)
-    arxiv = _arxiv(fields, doi, venue)
     primary = text("primaryclass", "eprintclass")
     note = text("note")
-    note_version = _citation.arxiv_note_version(note)
+    try:
+        arxiv = _arxiv(fields, doi, venue)
+        note_version = _citation.arxiv_note_version(note)
+    except _FieldError:
+        raise
+    except ValueError:  # a version number with more digits than int() converts
+        raise _FieldError("an arXiv version number is too long") from None
     if arxiv and arxiv[1] is None and note_version:  # Zotero 7: "arXiv:ID [cs] version: 2"
         arxiv = (arxiv[0], note_version)
     return Paper(
@@ -143,14 +166,14 @@ def _paper(fields: dict[str, str]) -> Paper:
 def split_authors(raw: str) -> list[str]:
     """BibTeX ``author`` -> ``["First Last", ...]``."""
     names = []
-    for name in _split_depth0(raw, re.compile(r"\s+and\s+", re.IGNORECASE)):
+    for name in _split_depth0(raw, _AND):
         name = name.strip()
         if not name or name.lower() == "others":
             continue
-        if name.startswith("{") and _closing_brace(name, 0) == len(name) - 1:
+        if name.startswith("{") and group_end(name, 0, len(name)) == len(name) - 1:
             names.append(clean_text(latex_to_text(name)))  # {Corporate Name}
             continue
-        parts = [latex_to_text(part) for part in _split_depth0(name, re.compile(r","))]
+        parts = [latex_to_text(part) for part in _split_depth0(name, _COMMA)]
         full = _citation.person_name_from_parts(parts)
         if full:
             names.append(full)
@@ -161,31 +184,21 @@ def _split_depth0(text: str, separator: re.Pattern[str]) -> list[str]:
     """Split ``text`` at matches of ``separator`` that lie outside braces."""
     if "{" not in text:
         return separator.split(text)
-    depths, depth = [], 0
-    for char in text:
-        depths.append(depth)
-        depth += 1 if char == "{" else -1 if char == "}" else 0
-    pieces, start = [], 0
+    pieces, start, depth, counted = [], 0, 0, 0
     for match in separator.finditer(text):
-        if depths[match.start()] == 0 and match.start() >= start:
-            pieces.append(text[start : match.start()])
+        at = match.start()
+        depth += text.count("{", counted, at) - text.count("}", counted, at)
+        counted = at
+        if depth == 0 and at >= start:
+            pieces.append(text[start:at])
             start = match.end()
     pieces.append(text[start:])
     return pieces
 
 
-def _closing_brace(text: str, opening: int) -> int:
-    depth = 0
-    for index in range(opening, len(text)):
-        depth += 1 if text[index] == "{" else -1 if text[index] == "}" else 0
-        if depth == 0:
-            return index
-    return -1
-
-
 def _keywords(text: str) -> list[str]:
     seen: dict[str, None] = {}
-    for keyword in re.split(r"[,;]", text):
+    for keyword in _KEYWORD_SEPARATOR.split(text):
         if keyword.strip():
             seen.setdefault(keyword.strip(), None)
     return list(seen)
@@ -193,7 +206,9 @@ def _keywords(text: str) -> list[str]:
 
 def _raw(value: str) -> str:
     """A URL or identifier field: braces removed, LaTeX escapes of specials undone."""
-    value = re.sub(r"\\([_%&#$~])", r"\1", value)
+    if not value:
+        return ""
+    value = _ESCAPED_SPECIAL.sub(r"\1", value)
     return "".join(value.replace("{", "").replace("}", "").split())
 
 
@@ -203,7 +218,7 @@ def _doi(fields: dict[str, str]) -> str | None:
         return None
     doi = identifiers.parse_doi(raw)
     if doi is None:
-        raise _FieldError(f"'doi' is not a DOI: {clean_text(fields['doi'])!r}")
+        raise _FieldError(f"'doi' is not a DOI: {_shown(clean_text(fields['doi']))!r}")
     return doi
 
 
@@ -214,13 +229,13 @@ def _arxiv(fields: dict[str, str], doi: str | None, venue: str) -> _ArxivId | No
     if eprint and prefix in ("arxiv", ""):
         parsed = identifiers.parse_arxiv_id(eprint)
         if parsed is None and prefix == "arxiv":
-            raise _FieldError(f"'eprint' is not an arXiv id: {eprint!r}")
+            raise _FieldError(f"'eprint' is not an arXiv id: {_shown(eprint)!r}")
         found += [parsed] if parsed else []
     mendeley = _raw(fields.get("arxivid", ""))
     if mendeley:
         parsed = identifiers.parse_arxiv_id(mendeley)
         if parsed is None:
-            raise _FieldError(f"'arxivid' is not an arXiv id: {mendeley!r}")
+            raise _FieldError(f"'arxivid' is not an arXiv id: {_shown(mendeley)!r}")
         found.append(parsed)
     candidates = [_citation.arxiv_from_doi(doi) if doi else None]
     candidates += [_citation.arxiv_in_text(_raw(fields.get("url", "")))]
@@ -263,12 +278,12 @@ def _submitted(fields: dict[str, str]) -> dt.date | None:
             parts = [int(part) if part else None for part in match.groups()]
             return _citation.partial_date(parts[0] or 0, parts[1], parts[2])
         except ValueError:
-            raise _FieldError(f"'date' is not a date: {date!r}") from None
+            raise _FieldError(f"'date' is not a date: {_shown(date)!r}") from None
     year_text = clean_text(latex_to_text(fields.get("year", "")))
     if not year_text:
         return None
-    if not re.fullmatch(r"\d{4}", year_text):
-        raise _FieldError(f"'year' is not a year: {year_text!r}")
+    if not _YEAR.fullmatch(year_text):
+        raise _FieldError(f"'year' is not a year: {_shown(year_text)!r}")
     month = _month(clean_text(latex_to_text(fields.get("month", ""))))
     return _citation.partial_date(int(year_text), month)
 
@@ -277,9 +292,12 @@ def _month(text: str) -> int | None:
     text = text.rstrip(".")
     if not text:
         return None
-    number = int(text) if text.isdigit() else month_number(text) if text.isalpha() else None
+    if text.isdecimal():
+        number: int | None = int(text) if len(text) <= 2 else None
+    else:
+        number = month_number(text) if text.isalpha() else None
     if number is None or not 1 <= number <= 12:
-        raise _FieldError(f"'month' is not a month: {text!r}")
+        raise _FieldError(f"'month' is not a month: {_shown(text)!r}")
     return number
 
 

@@ -28,6 +28,9 @@ _NON_WORD = re.compile(r"[\W_]+")
 #: ASCII punctuation to spaces: the fast path of normalise_text for ASCII text.
 _ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
+#: The most digits of an arXiv version (v1, v2, ...): longer is not an arXiv id (and Python
+#: refuses to convert more than 4,300 digits).
+MAX_VERSION_DIGITS = 9
 #: Normalised characters of the abstract that key the truncated-prefix dedup.
 ABSTRACT_KEY_CHARS = 120
 #: Normalised characters of the abstract hashed into a content id when a paper has no title.
@@ -45,7 +48,10 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
     for pattern in (_NEW_ARXIV, _OLD_ARXIV):
         match = pattern.match(value)
         if match:
-            return match.group(1), int(match.group(2)) if match.group(2) else None
+            version = match.group(2)
+            if version and len(version) > MAX_VERSION_DIGITS:  # not a version arXiv gives
+                return None
+            return match.group(1), int(version) if version else None
     match = _ARXIV_IN_TEXT.search(value)
     if match:
         return parse_arxiv_id(match.group(1))

@@ -99,26 +99,31 @@ def _batches(
     batch: list[PreparedPaper] = []
     origin = str(opened.path)
     locator = str(opened.path.resolve())  # the same file by any path is one place
-    for record in opened.records:
-        if stop is not None and stop.is_set():
-            return
-        report.read += 1
-        if isinstance(record, BadRecord):
-            if not skip_bad:
-                raise FormatError(str(opened.path), record.line, record.reason)
-            report.skipped += 1
-            where = f"{opened.path}:{record.line}" if record.line else str(opened.path)
-            report.bad.append(f"{where}: {record.reason}")
-            continue
-        for sighting in record.sightings:
-            if sighting.locator == origin:
-                sighting.locator = locator
-        batch.append(prepare(record))
-        if len(batch) >= BATCH_SIZE:
+    try:
+        for record in opened.records:
+            if stop is not None and stop.is_set():
+                return
+            report.read += 1
+            if isinstance(record, BadRecord):
+                if not skip_bad:
+                    raise FormatError(str(opened.path), record.line, record.reason)
+                report.skipped += 1
+                where = f"{opened.path}:{record.line}" if record.line else str(opened.path)
+                report.bad.append(f"{where}: {record.reason}")
+                continue
+            for sighting in record.sightings:
+                if sighting.locator == origin:
+                    sighting.locator = locator
+            batch.append(prepare(record))
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
+    finally:  # the file is closed now, on an error too, not when the collector gets to it
+        close = getattr(opened.records, "close", None)
+        if close is not None:
+            close()
 
 
 _DONE = object()

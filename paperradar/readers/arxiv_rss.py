@@ -205,7 +205,7 @@ def parse_feed_date(text: str | None) -> dt.date | None:
         return parse_iso_date(value)
     try:
         return email.utils.parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
         raise ValueError(f"not a date: {shown(value)}") from exc
 
 

@@ -108,7 +108,8 @@ def _record(entry: Entry, rank: int, ctx: ReadContext, by_key: dict[str, Entry])
 
 
 def _shown(value: str) -> str:
-    """``value`` as a message quotes it: cut short."""
+    """``value`` as a message quotes it: on one line, cut short."""
+    value = " ".join(value[: 4 * _SHOWN].split())  # a damaged key can span lines
     return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
 
 

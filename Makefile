@@ -1,5 +1,6 @@
 # paperradar: `make demo` installs and runs the radar on the shipped data; `make test` installs
-# and runs every check. Both create ./.venv on first use.
+# and runs every check. Both create ./.venv on first use. `make fuzz` fuzzes the readers and
+# kills commands at random points, at length.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ ARXIV_SLICE := data/arxiv-cs-daily-2026-06-18_2026-07-01.jsonl.gz
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser demo test check lint types unit bench clean
+.PHONY: install browser demo test check lint types unit bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,9 +65,12 @@ test: check unit
 
 # the fuzzing harness at length (minutes): hundreds of damaged real files per format through
 # the readers, and some through `paperradar ingest` and the web upload (tests/fuzz; make test
-# runs a few of each); every crash found is kept in tests/fuzz/regressions/ (docs/reliability.md)
+# runs a few of each); every crash found is kept in tests/fuzz/regressions/; then 20 SIGKILLs at
+# random points of ingest, embed and digest + email (tests/faults; make test runs 2 of each)
+# (docs/reliability.md)
 fuzz: install
 	PAPERRADAR_FUZZ=fuzz $(BIN)/pytest -q -n auto -m fuzz tests/fuzz
+	PAPERRADAR_FAULT_TRIALS=20 $(BIN)/pytest -q -m serial tests/faults
 
 # every benchmark in turn (hours: search.py alone builds and queries a 1M-paper store), each
 # writing benchmarks/results/NAME.json; a failing one does not stop the others; then one table

@@ -13,6 +13,7 @@ those running (a server shutting down).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import pickle
 import resource
@@ -206,6 +207,11 @@ def _child_main() -> int:
         answer = ("format", (exc.line, exc.reason))
     except MemoryError:
         answer = ("memory", None)
+    except OSError as exc:  # the address-space limit also fails mmap and file buffers
+        if exc.errno != errno.ENOMEM:
+            answer = ("error", f"{type(exc).__name__}: {str(exc)[:200]}")
+        else:
+            answer = ("memory", None)
     except Exception as exc:  # a reader's bug: still reported as this file's fault
         answer = ("error", f"{type(exc).__name__}: {str(exc)[:200]}")
     try:

@@ -29,6 +29,7 @@ MAX_RECORD_CHARS = 8 * 1024 * 1024
 #: The most text of a format that is read whole (a JSON document, a listing page), in
 #: characters (64 MiB, as BibTeX's): its reader holds about twice that in memory.
 MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
+_DOCUMENT_CHUNK = 1 << 20
 #: The deepest nesting of JSON arrays and objects accepted.
 MAX_JSON_DEPTH = 512
 #: The range of the store's integers (SQLite: 64-bit signed).
@@ -59,14 +60,18 @@ def shown(value: object) -> str:
 def read_document(stream: TextIO, origin: str, kind: str) -> str:
     """The rest of ``stream``, for a reader that needs its document whole; over
     :data:`MAX_DOCUMENT_CHARS` it is refused before memory grows further."""
-    text = stream.read(MAX_DOCUMENT_CHARS + 1)
-    if len(text) > MAX_DOCUMENT_CHARS:
-        raise FormatError(
-            origin,
-            None,
-            f"over {MAX_DOCUMENT_CHARS >> 20} MiB of text: {kind} is read whole; split it",
-        )
-    return text
+    chunks: list[str] = []
+    held = 0
+    while chunk := stream.read(_DOCUMENT_CHUNK):  # one big read() peaks at many times its size
+        held += len(chunk)
+        if held > MAX_DOCUMENT_CHARS:
+            raise FormatError(
+                origin,
+                None,
+                f"over {MAX_DOCUMENT_CHARS >> 20} MiB of text: {kind} is read whole; split it",
+            )
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def too_long(what: str, size: int) -> str:
@@ -110,14 +115,7 @@ def _plain(paper: Paper) -> bool:
 
 
 def _vet_each(paper: Paper) -> str | None:
-    for name in _TEXTS:
-        value = getattr(paper, name)
-        if value is not None:
-            if len(value) > MAX_RECORD_CHARS:
-                return too_long(f"'{name}'", len(value))
-            if not value.isascii():
-                setattr(paper, name, _SURROGATE.sub("\ufffd", value))
-    for name in _OPTIONAL_TEXTS:
+    for name in (*_TEXTS, *_OPTIONAL_TEXTS):
         value = getattr(paper, name)
         if value is not None:
             if len(value) > MAX_RECORD_CHARS:

@@ -15,7 +15,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import string
 import subprocess
@@ -28,9 +27,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from helpers import paths
+from helpers.appserver import free_port, serving
 from helpers.webhome import PASSWORDS, build_home
 
 from paperradar import Store
@@ -67,33 +66,6 @@ def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def home(template_home: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(template_home, tmp_path / "home"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` under uvicorn on a free port, in a thread; its base URL once it listens."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive(), "the server stopped while starting"
-            assert time.monotonic() < deadline, "the server did not start in 20 s"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(20)
 
 
 def log_in(client: httpx.Client | TestClient, name: str, password: str | None = None) -> Any:

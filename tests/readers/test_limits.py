@@ -297,9 +297,9 @@ def test_a_huge_field_in_a_small_gzip_is_refused_in_bounded_memory(tmp_path: Pat
         print(json.dumps({"message": message, "peak_mb": peak}))
         """
     )
-    for fmt, path in files.items():
+    for fmt, file in files.items():
         done = subprocess.run(
-            [sys.executable, "-c", script, str(tmp_path / fmt), fmt, path],
+            [sys.executable, "-c", script, str(tmp_path / fmt), fmt, file],
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -309,7 +309,7 @@ def test_a_huge_field_in_a_small_gzip_is_refused_in_bounded_memory(tmp_path: Pat
         out = json.loads(done.stdout)
         assert out["peak_mb"] < 512, (fmt, out)
         message = out["message"]
-        assert message.startswith(path + ":"), (fmt, message)
+        assert message.startswith(file + ":"), (fmt, message)
         # a field over 8 MiB, or a document read whole over 64 MiB (a JSON array): either way
         # a clean error before memory grows with the input
         assert (

@@ -163,11 +163,7 @@ def _hits(
     return hits, note
 
 
-@router.get("/search/export")
-def search_export(
-    request: Request,
-    viewer: Annotated[Viewer, Depends(viewer_of)],
-    store: Annotated[Store, Depends(store_of)],
+def search_form(
     q: str = "",
     mode: str = "hybrid",
     since: str = "",
@@ -176,16 +172,30 @@ def search_export(
     source: str = "",
     limit: str = "20",
     offset: str = "",
+) -> SearchForm:
+    """The search's query fields, as given (stripped), for the page and its export."""
+    form = SearchForm(
+        q.strip(), mode.strip(), since.strip(), until.strip(), category.strip(), source.strip()
+    )
+    form.limit, form.offset = limit.strip(), offset.strip()
+    return form
+
+
+FormDep = Annotated[SearchForm, Depends(search_form)]
+
+
+@router.get("/search/export")
+def search_export(
+    request: Request,
+    viewer: Annotated[Viewer, Depends(viewer_of)],
+    store: Annotated[Store, Depends(store_of)],
+    form: FormDep,
     fmt: Annotated[str, Query(alias="format", max_length=40)] = "bibtex",
 ) -> Response:
     """The papers of one page of search results as a BibTeX, RIS or CSL-JSON file."""
     from paperradar.web.routes.saved import download, export_format_or_400
 
     chosen = export_format_or_400(fmt)
-    form = SearchForm(
-        q.strip(), mode.strip(), since.strip(), until.strip(), category.strip(), source.strip()
-    )
-    form.limit, form.offset = limit.strip(), offset.strip()
     try:
         if not form.q or len(form.q) > MAX_QUERY:
             raise UsageError(f"q: a query of 1 to {MAX_QUERY} characters")
@@ -203,19 +213,8 @@ def search_page(
     request: Request,
     viewer: Annotated[Viewer, Depends(viewer_of)],
     store: Annotated[Store, Depends(store_of)],
-    q: str = "",
-    mode: str = "hybrid",
-    since: str = "",
-    until: str = "",
-    category: str = "",
-    source: str = "",
-    limit: str = "20",
-    offset: str = "",
+    form: FormDep,
 ) -> Response:
-    form = SearchForm(
-        q.strip(), mode.strip(), since.strip(), until.strip(), category.strip(), source.strip()
-    )
-    form.limit, form.offset = limit.strip(), offset.strip()
     cards: list[Card] = []
     problem = note = ""
     status = 200

@@ -38,28 +38,31 @@ def ingest_files(
     progress: Progress | None = None,
     origins: Sequence[str] | None = None,
 ) -> IngestReport:
-    """Read every file and store its papers in one transaction. ``origins`` (one per path)
+    """Read every file and store its papers, all or nothing. ``origins`` (one per path)
     name the files in messages and sightings instead of their paths (a temporary copy of an
     upload, say).
 
     A bad record raises FormatError (``FILE:LINE: reason``) and leaves the store unchanged,
     unless ``skip_bad``: then good records are stored and bad ones listed in the report.
-    A process killed mid-way leaves the store as it was before; re-running completes it.
-    An error while storing, or Ctrl-C, stops the reading thread within a second, rolls back
-    and re-raises.
+    The papers are stored batch by batch in one ingest run (:meth:`Store.ingest_run`): each
+    batch commits on its own, so other writers wait for one batch at most, and the run undoes
+    every batch if it does not complete. A process killed mid-way leaves the store as it was
+    before once it is next opened; re-running completes it. An error while storing, or
+    Ctrl-C, stops the reading thread within a second, undoes the run and re-raises.
     """
     report = IngestReport()  # read / skipped / bad: counted by the reading thread
     stored = IngestReport()  # new / merged / skipped: counted by the writer
     today = reference_date or dt.date.today()
     paths = list(paths)
     names = _origins(paths, origins)
-    with store.transaction():
+    with store.ingest_run(", ".join(names)) as run:
         for path, origin in zip(paths, names, strict=True):
             opened = read_path(path, fmt, ReadContext(origin=origin, reference_date=today))
             batches = _batches_in_background(opened, report, skip_bad, store.papers.prepare)
             with contextlib.closing(batches):  # on an error or Ctrl-C the reader stops first
                 for batch in batches:
-                    store.papers.upsert(batch, stored)
+                    with run.step():
+                        store.papers.upsert(batch, stored)
                     if progress:
                         progress(opened, _combined(report, stored))
             if progress:

@@ -213,7 +213,7 @@ def store_vectors(
     rows = _rows_of(store, aliases)
     missing = [p for p, a in zip(papers, aliases, strict=True) if a not in rows]
     if missing:
-        with store.transaction():
+        with store.transaction(papers=True):
             for start in range(0, len(missing), 2000):
                 store.papers.upsert(list(missing[start : start + 2000]))
         rows = _rows_of(store, aliases)

@@ -139,7 +139,7 @@ def add_papers(store: Store, name: str, papers: Sequence[Paper], origin: str) ->
     profile, in one transaction."""
     pid = _profile_id(store, name)
     stored = IngestReport()
-    with store.transaction():
+    with store.transaction(papers=True):
         store.papers.upsert(list(papers), stored)
         row_ids = [_stored_row(store, paper) for paper in papers]
         out = _link(store, pid, [r for r in row_ids if r is not None], origin)

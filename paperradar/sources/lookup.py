@@ -285,7 +285,7 @@ def _fetch(
     for key in by_scheme.get("hf", []) + by_scheme.get("cid", []):
         state.failed[key] = (NOT_FOUND, "only ids of arXiv, DOIs and Semantic Scholar are fetched")
     result.requests = client.requests_made - before
-    with store.transaction():
+    with store.transaction(papers=True):
         if state.records:
             store.papers.upsert(state.records, result.ingest)
         result.ingest.read = len(state.records)

@@ -142,7 +142,7 @@ def _store_page(store: Store, source: Source, kind: str, page: Page, run: Source
             where = f"{page.request}:{record.line}" if record.line else page.request
             run.bad.append(f"{where}: {record.reason}")
     stored = IngestReport()
-    with store.transaction():
+    with store.transaction(papers=True):
         if papers:
             store.papers.upsert(papers, stored)
         if page.next is None:

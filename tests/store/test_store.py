@@ -54,6 +54,7 @@ def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path
         "0004_categories",
         "0005_sources",
         "0006_users",
+        "0007_ingest_runs",
     ]
     Store.open(tmp_path).close()  # reopening applies nothing twice
     assert [

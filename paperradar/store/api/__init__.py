@@ -15,6 +15,10 @@ The contract, for every backend (docs/architecture.md):
   one, else in its own. Nesting joins the outer transaction.
 - **Change detection.** :meth:`Store.version` changes whenever anything is committed, by any
   thread or process; caches compare it and never look at backend internals.
+- **Bulk ingests.** :meth:`Store.ingest_run` commits a long ingest in bounded steps, so other
+  writers never wait for the whole of it, and undoes every step if the run fails, is
+  stopped, or its process dies: all or nothing, as one transaction would be. Writers of
+  papers (``transaction(papers=True)``) wait for a run in progress to end.
 - **Named locks.** :meth:`Store.lock` is held by at most one process at a time across the
   store (``"watch"``, ``"outbox"``) and released if the process dies.
 """
@@ -33,6 +37,15 @@ from paperradar.store.api.papers import PaperRepo
 from paperradar.store.api.radar import RadarRepo
 from paperradar.store.api.scheduling import SchedulingRepo
 from paperradar.store.api.vectors import VectorRepo
+
+
+class IngestRun(Protocol):
+    """A bulk ingest in progress (:meth:`Store.ingest_run`)."""
+
+    def step(self) -> AbstractContextManager[None]:
+        """One bounded transaction of the run: committed at the end of the block, and
+        undone with the rest of the run if the run does not complete."""
+        ...
 
 
 class Store(Protocol):
@@ -64,8 +77,16 @@ class Store(Protocol):
     @property
     def accounts(self) -> AccountRepo: ...
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """One unit of work: committed whole, or rolled back whole on any exception."""
+    def transaction(self, papers: bool = False) -> AbstractContextManager[None]:
+        """One unit of work: committed whole, or rolled back whole on any exception.
+        ``papers``: it writes papers, so it waits for a bulk ingest in progress to end
+        (inside another transaction it cannot wait: then StoreBusyError)."""
+        ...
+
+    def ingest_run(self, origin: str) -> AbstractContextManager[IngestRun]:
+        """A bulk ingest of ``origin`` (for messages): all or nothing, committed step by
+        step. Undone at once if the block raises, and by the next opening of the store if
+        the process dies. Waits for another run in progress to end."""
         ...
 
     def version(self) -> Hashable:

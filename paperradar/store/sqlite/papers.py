@@ -153,7 +153,7 @@ class SqlitePapers(SqliteRepo):
         the caller's transaction, or in its own.
         """
         report = report or IngestReport()
-        with self._db.transaction():
+        with self._db.transaction(papers=True):
             keyed = [
                 r
                 if isinstance(r, Prepared)

@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,12 +14,22 @@ from pathlib import Path
 from paperradar.errors import ConfigError, StoreBusyError, StoreError
 from paperradar.store.sqlite.migrate import migrate
 from paperradar.store.sqlite.papers import Prepared as Prepared  # re-exported
+from paperradar.store.sqlite.runs import (
+    SqliteIngestRun,
+    finish_run,
+    start_run,
+    undo_run,
+    unfinished_runs,
+)
 
 DB_NAME = "paperradar.db"
 #: how long a connection waits for another's write lock before giving up, in seconds
 BUSY_TIMEOUT_S = 10.0
 #: the environment variable that sets another busy timeout (seconds)
 BUSY_TIMEOUT_ENV = "PAPERRADAR_STORE_BUSY_TIMEOUT"
+#: how often a writer waiting for the write lock, or for the papers gate, tries again
+_POLL_S = 0.002
+_GATE_POLL_S = 0.02
 #: SQLite's primary result codes for a database another connection has locked
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 
@@ -71,6 +82,9 @@ class SqliteStore:
         self._connections_lock = threading.Lock()
         self._closed = False
         self._busy_ms = int(busy_timeout() * 1000)
+        self._gate = threading.Lock()
+        self._gate_owner: int | None = None
+        self._gate_depth = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             migrate(self.conn)
@@ -80,6 +94,11 @@ class SqliteStore:
             self.close()
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         self._wire()
+        try:
+            self._undo_dead_runs()
+        except BaseException:
+            self.close()
+            raise
 
     def _wire(self) -> None:
         """Attach the repositories (each holds its own caches, validated by version())."""
@@ -179,14 +198,26 @@ class SqliteStore:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction: committed whole or rolled back whole."""
+    def transaction(self, papers: bool = False) -> Iterator[None]:
+        """One write transaction: committed whole or rolled back whole. ``papers``: it writes
+        papers, so it also holds the papers gate (waiting for a bulk ingest in progress to
+        end, unless it is called inside a transaction: then a busy gate is a
+        :class:`StoreBusyError`)."""
+        if papers:
+            with self._papers_gate(wait=not self.conn.in_transaction), self._transaction():
+                yield
+            return
+        with self._transaction():
+            yield
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         conn = self.conn
         if conn.in_transaction:
             yield
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn)
         except sqlite3.Error as exc:
             raise _write_error(f"cannot write to the store at {self.path}: {exc}", exc) from exc
         try:
@@ -199,6 +230,104 @@ class SqliteStore:
                 failed = f"writing to the store at {self.path} failed: {exc}"
                 raise _write_error(failed, exc) from exc
             raise
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE, trying again every 2 ms up to the busy timeout. SQLite's own
+        busy handler sleeps up to 100 ms between tries and so misses the short gaps a bulk
+        ingest leaves between its steps; polling finds them."""
+        deadline = time.monotonic() + self._busy_ms / 1000
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.Error as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(_POLL_S)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+
+    @contextmanager
+    def _papers_gate(self, wait: bool) -> Iterator[None]:
+        """Hold the papers gate: one writer of papers at a time across threads and processes
+        (a thread lock, then ``<db>.papers.lock``, an flock the OS drops if the process
+        dies). Re-entrant in the thread that holds it. ``wait=False``: StoreBusyError when
+        it is held elsewhere."""
+        me = threading.get_ident()
+        if self._gate_owner == me:
+            self._gate_depth += 1
+            try:
+                yield
+            finally:
+                self._gate_depth -= 1
+            return
+        busy = StoreBusyError(
+            f"another ingest is writing papers to the store at {self.path}; try again when it ends"
+        )
+        while not self._gate.acquire(timeout=_GATE_POLL_S if wait else 0):
+            if not wait:
+                raise busy
+        try:
+            path = self.path.with_name(f"{self.path.name}.papers.lock")
+            try:
+                handle = path.open("a+b")
+            except OSError as exc:
+                raise StoreError(f"cannot open the papers lock {path}: {exc}") from exc
+            with handle:
+                while True:
+                    try:
+                        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if not wait:
+                            raise busy from None
+                        time.sleep(_GATE_POLL_S)
+                self._gate_owner, self._gate_depth = me, 1
+                try:
+                    yield
+                finally:
+                    self._gate_owner, self._gate_depth = None, 0
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._gate.release()
+
+    @contextmanager
+    def ingest_run(self, origin: str) -> Iterator[SqliteIngestRun]:
+        """A bulk ingest of ``origin``: its :meth:`~SqliteIngestRun.step` blocks each commit
+        on their own, and the whole run is undone if the block raises (an error, Ctrl-C) or
+        the process dies (then by the next process to open the store). Holds the papers
+        gate throughout. Inside a caller's transaction the steps simply join it."""
+        if self.conn.in_transaction:
+            with self._papers_gate(wait=False):
+                yield SqliteIngestRun(self, None)
+            return
+        with self._papers_gate(wait=True):
+            for stale in unfinished_runs(self):
+                undo_run(self, stale)
+            run = start_run(self, origin)
+            run_id = run.id
+            assert run_id is not None
+            try:
+                yield run
+            except BaseException:
+                run.close()
+                undo_run(self, run_id)
+                raise
+            run.close()
+            finish_run(self, run_id)
+
+    def _undo_dead_runs(self) -> None:
+        """Undo the runs of processes that died mid-ingest (a live run holds the gate)."""
+        if not unfinished_runs(self):
+            return
+        try:
+            with self._papers_gate(wait=False):
+                for stale in unfinished_runs(self):
+                    undo_run(self, stale)
+        except StoreBusyError:
+            return
 
 
 #: ``paperradar.Store``: the embedded default, opened from a path or with ``Store.open(home)``

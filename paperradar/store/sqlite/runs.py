@@ -1,0 +1,228 @@
+"""Bulk ingest runs: bounded transactions that stay all-or-nothing.
+
+A run commits step by step (one batch of records a step), so another writer -- a like from
+the web, a CLI ``like`` -- waits for one step at most, never for the whole file. Every row the
+run inserts, updates or deletes in the paper tables is journalled in ``ingest_undo`` by
+temporary triggers on the run's own connection, in the same transaction as the change. A run
+that fails or is stopped undoes itself, newest step first, one transaction a step; a run whose
+process died is undone by the next process that opens the store (the papers gate, an flock,
+tells a dead run from a live one). While a run is going on, the papers it has stored so far
+are visible to readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from paperradar.errors import StoreError
+
+if TYPE_CHECKING:
+    from paperradar.store.sqlite.store import SqliteStore
+
+#: the tables a run's changes are journalled in: the papers and every row that refers to one
+#: (paper_categories follows papers by its own triggers; papers_fts is kept in step below)
+JOURNALLED = ("papers", "aliases", "sightings", "profile_papers", "feedback", "digest_items")
+#: after each committed step the run waits this long, so a writer polling for the lock gets in
+STEP_PAUSE_S = 0.02
+_TRIGGER = "paperradar_undo"
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+
+def _tables(conn: sqlite3.Connection) -> list[_Table]:
+    tables = []
+    for name in JOURNALLED:
+        info = conn.execute(f"PRAGMA main.table_info({name})").fetchall()
+        columns = tuple(str(row[1]) for row in info)
+        key = tuple(str(row[1]) for row in sorted(info, key=lambda r: r[5]) if row[5])
+        if not key:
+            raise StoreError(f"table {name} has no primary key to journal by")
+        tables.append(_Table(name, columns, key))
+    return tables
+
+
+def _values(prefix: str, columns: tuple[str, ...]) -> str:
+    return "json_array(" + ", ".join(f"{prefix}.{c}" for c in columns) + ")"
+
+
+def _create_triggers(conn: sqlite3.Connection, tables: list[_Table], run: int, step: int) -> None:
+    """Journal this connection's changes to the paper tables under ``run`` and ``step``."""
+    _drop_triggers(conn, tables)
+    for t in tables:
+        log = f"INSERT INTO ingest_undo(run_id, step, op, tbl, data) VALUES ({run}, {step}"
+        conn.execute(
+            f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_i AFTER INSERT ON main.{t.name} BEGIN "
+            f"{log}, 'i', '{t.name}', {_values('new', t.key)}); END"
+        )
+        conn.execute(
+            f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_u AFTER UPDATE ON main.{t.name} BEGIN "
+            f"{log}, 'u', '{t.name}', "
+            f"json_array({_values('new', t.key)}, {_values('old', t.columns)})); END"
+        )
+        conn.execute(
+            f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_d AFTER DELETE ON main.{t.name} BEGIN "
+            f"{log}, 'd', '{t.name}', {_values('old', t.columns)}); END"
+        )
+
+
+def _drop_triggers(conn: sqlite3.Connection, tables: list[_Table]) -> None:
+    for t in tables:
+        for op in "iud":
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.{_TRIGGER}_{t.name}_{op}")
+
+
+class SqliteIngestRun:
+    """One bulk ingest in progress: :meth:`step` is one bounded, journalled transaction.
+    A run without an id lives inside a caller's transaction: its steps join it."""
+
+    def __init__(self, store: SqliteStore, run_id: int | None) -> None:
+        self._store = store
+        self.id = run_id
+        self._conn = store.conn
+        self._tables = _tables(self._conn) if run_id is not None else []
+        self._steps = 0
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """One transaction of the run; committed at the end of the block (kept undoable
+        until the run ends), then a short pause that lets waiting writers in."""
+        if self.id is None:
+            with self._store.transaction():
+                yield
+            return
+        if self._store.conn is not self._conn:
+            raise StoreError("an ingest run's steps must run in the thread that started it")
+        self._steps += 1
+        _create_triggers(self._conn, self._tables, self.id, self._steps)
+        try:
+            with self._store.transaction():
+                yield
+        finally:
+            _drop_triggers(self._conn, self._tables)
+        time.sleep(STEP_PAUSE_S)
+
+    def close(self) -> None:
+        _drop_triggers(self._conn, self._tables)
+
+
+def start_run(store: SqliteStore, origin: str) -> SqliteIngestRun:
+    """Record a new run (the caller holds the papers gate)."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with store.transaction():
+        cursor = store.conn.execute(
+            "INSERT INTO ingest_runs(origin, started) VALUES (?, ?)", (origin[:1000], now)
+        )
+        run_id = cursor.lastrowid
+    assert run_id is not None
+    return SqliteIngestRun(store, run_id)
+
+
+def finish_run(store: SqliteStore, run_id: int) -> None:
+    """The run succeeded: forget its journal, in bounded transactions, then the run."""
+    while True:
+        with store.transaction():
+            done = store.conn.execute(
+                "DELETE FROM ingest_undo WHERE seq IN "
+                "(SELECT seq FROM ingest_undo WHERE run_id = ? LIMIT 50000)",
+                (run_id,),
+            ).rowcount
+            if done < 50000:
+                store.conn.execute("DELETE FROM ingest_runs WHERE id = ?", (run_id,))
+                return
+        time.sleep(STEP_PAUSE_S)
+
+
+def unfinished_runs(store: SqliteStore) -> list[int]:
+    return [int(r[0]) for r in store.conn.execute("SELECT id FROM ingest_runs ORDER BY id")]
+
+
+def undo_run(store: SqliteStore, run_id: int) -> None:
+    """Put back everything the run changed, newest step first, one transaction a step (so an
+    undo cut short by a kill resumes where it stopped); then forget the run."""
+    conn = store.conn
+    tables = {t.name: t for t in _tables(conn)}
+    while True:
+        with store.transaction():
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # a step's rows come back together
+            row = conn.execute(
+                "SELECT max(step) FROM ingest_undo WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if row[0] is None:
+                conn.execute("DELETE FROM ingest_runs WHERE id = ?", (run_id,))
+                return
+            step = int(row[0])
+            entries = conn.execute(
+                "SELECT op, tbl, data FROM ingest_undo WHERE run_id = ? AND step = ? "
+                "ORDER BY seq DESC",
+                (run_id, step),
+            ).fetchall()
+            _undo_entries(conn, tables, entries)
+            conn.execute("DELETE FROM ingest_undo WHERE run_id = ? AND step = ?", (run_id, step))
+
+
+def _undo_entries(
+    conn: sqlite3.Connection, tables: dict[str, _Table], entries: list[sqlite3.Row]
+) -> None:
+    """Apply the inverse of each entry, in the given (newest first) order; consecutive
+    inserts into one table are deleted by one statement."""
+    pending: list[Any] = []
+    pending_table: _Table | None = None
+
+    def flush() -> None:
+        if pending_table is None or not pending:
+            return
+        keys = ", ".join(pending_table.key)
+        conn.execute(
+            f"DELETE FROM {pending_table.name} WHERE ({keys}) IN "
+            f"(SELECT {', '.join(f'value ->> {i}' for i in range(len(pending_table.key)))} "
+            "FROM json_each(?))",
+            (orjson.dumps(pending).decode(),),
+        )
+        pending.clear()
+
+    for op, name, data in entries:
+        table = tables.get(str(name))
+        if table is None:
+            raise StoreError(f"the ingest journal names an unknown table {name!r}")
+        values = orjson.loads(data)
+        if op == "i":
+            if pending_table is not table:
+                flush()
+                pending_table = table
+            pending.append(values)
+            continue
+        flush()
+        pending_table = None
+        if op == "u":
+            key, old = values
+            assignments = ", ".join(f"{c} = ?" for c in table.columns)
+            where = " AND ".join(f"{c} = ?" for c in table.key)
+            conn.execute(f"UPDATE {table.name} SET {assignments} WHERE {where}", (*old, *key))
+        elif op == "d":
+            marks = ", ".join("?" for _ in table.columns)
+            conn.execute(
+                f"INSERT OR REPLACE INTO {table.name}({', '.join(table.columns)}) VALUES ({marks})",
+                values,
+            )
+            if table.name == "papers":  # new rows are indexed by the store, not a trigger
+                row = dict(zip(table.columns, values, strict=True))
+                conn.execute(
+                    "INSERT INTO papers_fts(rowid, title, abstract, authors) VALUES (?, ?, ?, ?)",
+                    (row["id"], row["title"], row["abstract"], row["authors"]),
+                )
+        else:
+            raise StoreError(f"the ingest journal has an unknown operation {op!r}")
+    flush()

@@ -66,7 +66,8 @@ test: check unit
 # the fuzzing harness at length (minutes): hundreds of damaged real files per format through
 # the readers, and some through `paperradar ingest` and the web upload (tests/fuzz; make test
 # runs a few of each); every crash found is kept in tests/fuzz/regressions/; then 20 SIGKILLs at
-# random points of ingest, embed and digest + email (tests/faults; make test runs 2 of each)
+# random points of ingest, embed, sync and digest + email (tests/faults; make test runs 2 of
+# each)
 # (docs/reliability.md)
 fuzz: install
 	PAPERRADAR_FUZZ=fuzz $(BIN)/pytest -q -n auto -m fuzz tests/fuzz

@@ -19,11 +19,6 @@ from __future__ import annotations
 import gzip
 import os
 import random
-import shutil
-import signal
-import sqlite3
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +27,10 @@ import orjson
 import pytest
 from aiosmtpd.controller import Controller
 from helpers import paths
-from helpers.cli import popen_cli, run_cli_process
+from helpers.cli import run_cli_process
+from helpers.faults import SEEDS, check_store, copy_home, kill_after, timed
 from helpers.smtp import Recorder, free_port
 
-TRIALS = int(os.environ.get("PAPERRADAR_FAULT_TRIALS", "2"))
-SEEDS = [1000 + i for i in range(TRIALS)]
 #: copies of the shipped slice under other arXiv ids: about 7,500 records
 VARIANTS = 3
 DAY = "2026-07-01"
@@ -62,73 +56,10 @@ def write_big_file(target: Path) -> int:
     return VARIANTS * len(records)
 
 
-@dataclass(slots=True)
-class Counts:
-    papers: int
-    arxiv_ids: int
-    vectors: int
-    digests: int
-    digest_items: int
-    outbox: int
-    sent: int
-
-
-def check_store(home: Path) -> Counts:
-    """SQLite's and FTS5's integrity checks pass; the counts that matter."""
-    conn = sqlite3.connect(home / "paperradar.db", isolation_level=None)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
-
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        return Counts(
-            papers=one("SELECT count(*) FROM papers"),
-            arxiv_ids=one("SELECT count(DISTINCT arxiv_id) FROM papers"),
-            vectors=one("SELECT count(*) FROM vectors"),
-            digests=one("SELECT count(*) FROM digests"),
-            digest_items=one("SELECT count(*) FROM digest_items"),
-            outbox=one("SELECT count(*) FROM outbox"),
-            sent=one("SELECT count(*) FROM outbox WHERE status = 'sent'"),
-        )
-    finally:
-        conn.close()
-
-
-def timed(home: Path, *args: str | Path) -> float:
-    """Run the command to the end; its wall time."""
-    started = time.monotonic()
-    done = run_cli_process(home, *args)
-    assert done.code == 0, done.stderr
-    return time.monotonic() - started
-
-
-def kill_after(home: Path, delay: float, *args: str | Path) -> int:
-    """Start the command, SIGKILL it after ``delay`` seconds (if still running); its exit code."""
-    proc = popen_cli(home, *args)
-    try:
-        try:
-            proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:  # still running: the point of the test
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return int(proc.returncode)
-
-
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     path = tmp_path_factory.mktemp("faults") / "big.jsonl"
     return path, write_big_file(path)
-
-
-def copy_home(template: Path, target: Path) -> Path:
-    shutil.copytree(template, target)
-    return target
 
 
 @dataclass(slots=True)
@@ -163,6 +94,10 @@ def test_ingest_killed_anywhere(
     before = check_store(home).papers
 
     kill_after(home, random.Random(seed).uniform(0.0, ingested.ingest), "ingest", "--quiet", big)
+    # the store as a user next opens it (an interrupted ingest may be undone on opening): a
+    # read-only command first, then the checks
+    opened = run_cli_process(home, "stats")
+    assert opened.code == 0 and "Traceback" not in opened.stderr, opened.stderr
     after = check_store(home)
     assert after.papers in (before, before + total), f"half-written ingest: {after.papers}"
     assert after.arxiv_ids == after.papers

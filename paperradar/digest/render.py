@@ -11,9 +11,11 @@ sequences, characters XML 1.0 forbids, bidi overrides) and collapsed whitespace:
   not autolink them;
 - HTML: a Jinja2 template with autoescape on and a Content-Security-Policy that allows
   nothing but inline styles; no scripts, fonts or other external assets;
-- RSS/Atom: built with ElementTree, so XML escaping is the serialiser's; RSS descriptions
-  are HTML-escaped before that (readers treat them as HTML), Atom summaries are
-  ``type="text"``.
+- RSS/Atom: built with ElementTree, so XML escaping is the serialiser's. Feed readers
+  disagree on whether an RSS ``<title>`` is text or HTML, and some render even Atom
+  ``type="text"`` as HTML, so every text field of a feed goes through :func:`feed_text`
+  first: it then reads the same either way and holds no markup. RSS descriptions are HTML
+  (our ``<p>`` around HTML-escaped text); Atom titles and summaries are ``type="text"``.
 
 Links come from :func:`paper_url` only: http(s) URLs with a plain host, re-quoted.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import html.entities
 import os
 import re
 import tempfile
@@ -54,6 +57,13 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
 )
+#: what HTML reads as markup in text: a "<" that opens a tag, an end tag, a comment, a
+#: declaration or a processing instruction, and a "&" that may open a character reference
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_REF_OPEN = re.compile(r"&(?=(#|[A-Za-z][A-Za-z0-9]*;?))")
+_LONGEST_ENTITY = max(len(name) for name in html.entities.html5)
+#: U+2060 WORD JOINER: invisible, no line break; after "<" or "&" it ends the markup
+WORD_JOINER = "\u2060"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}!|~#])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _MD_AUTOLINK = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)|\b(www)\.")
@@ -73,6 +83,29 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(_UNSAFE.sub("", text).split())
+
+
+def feed_text(text: str) -> str:
+    """``text`` (already cleaned) as it goes into a feed: the same characters whether a
+    reader shows it as text or renders it as HTML, and never markup.
+
+    A word joiner (invisible) follows each ``<`` that HTML would take as the start of a tag,
+    an end tag, a comment or a declaration (``<`` then a letter, ``/``, ``!`` or ``?``), and
+    each ``&`` that would start a character reference (``&#``, or a name HTML knows, with or
+    without its ``;``). Other ``<`` and ``&``, as in ``x < y & z``, stay as they are.
+    """
+    text = _TAG_OPEN.sub("<" + WORD_JOINER, text)
+    return _REF_OPEN.sub(_ref_open, text)
+
+
+def _ref_open(match: re.Match[str]) -> str:
+    # HTML takes the longest name it knows that starts there, even without its ";"
+    name = match.group(1)
+    names = html.entities.html5
+    longest = min(len(name), _LONGEST_ENTITY)  # bounded: a long run of letters stays linear
+    if name.startswith("#") or any(name[:k] in names for k in range(1, longest + 1)):
+        return "&" + WORD_JOINER
+    return "&"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -377,28 +410,29 @@ def to_rss(digest: Digest, feed_url: str | None = None) -> str:
     ET.register_namespace("dc", DC_NS)
     rss = ET.Element("rss", version="2.0")
     channel = ET.SubElement(rss, "channel")
-    _sub(channel, "title", _feed_title(digest))
+    _text(channel, "title", _feed_title(digest))
     if self_url:
         _sub(channel, "link", self_url)
         ET.SubElement(
             channel, f"{{{ATOM_NS}}}link", href=self_url, rel="self", type="application/rss+xml"
         )
-    _sub(channel, "description", f"{digest.window}: {_summary_line(digest)}")
+    _text(channel, "description", f"{digest.window}: {_summary_line(digest)}")
     _sub(channel, "lastBuildDate", format_datetime(_utc(digest.created)))
     _sub(channel, "generator", "paperradar")
     for item in digest_items(digest):
         node = ET.SubElement(channel, "item")
-        _sub(node, "title", item.title)
+        _text(node, "title", item.title)
         if item.url:
             _sub(node, "link", item.url)
         _sub(node, "guid", item.guid).set("isPermaLink", "false")
         for name in item.authors:
-            _sub(node, f"{{{DC_NS}}}creator", name)
+            _text(node, f"{{{DC_NS}}}creator", name)
         _sub(node, "pubDate", format_datetime(_published(item, digest)))
         for category in item.categories:
-            _sub(node, "category", category)
-        paragraphs = [item.abstract, *_explanation(item)]
-        _sub(node, "description", "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p))
+            _text(node, "category", category)
+        # HTML, as readers take it: our paragraphs around escaped text
+        paragraphs = [feed_text(p) for p in [item.abstract, *_explanation(item)] if p]
+        _sub(node, "description", "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))
     return _serialise(rss)
 
 
@@ -409,8 +443,8 @@ def to_atom(digest: Digest, feed_url: str | None = None) -> str:
     # the unqualified attributes Atom uses
     feed = ET.Element("feed", xmlns=ATOM_NS)
     _sub(feed, "id", "urn:paperradar:digest:" + quote(clean_text(digest.profile), safe=""))
-    _sub(feed, "title", _feed_title(digest)).set("type", "text")
-    _sub(feed, "subtitle", f"{digest.window}: {_summary_line(digest)}").set("type", "text")
+    _text(feed, "title", _feed_title(digest)).set("type", "text")
+    _text(feed, "subtitle", f"{digest.window}: {_summary_line(digest)}").set("type", "text")
     _sub(feed, "updated", _rfc3339(_utc(digest.created)))
     _sub(ET.SubElement(feed, "author"), "name", "paperradar")
     _sub(feed, "generator", "paperradar")
@@ -419,17 +453,17 @@ def to_atom(digest: Digest, feed_url: str | None = None) -> str:
     for item in digest_items(digest):
         entry = ET.SubElement(feed, "entry")
         _sub(entry, "id", item.guid)
-        _sub(entry, "title", item.title).set("type", "text")
+        _text(entry, "title", item.title).set("type", "text")
         published = _rfc3339(_published(item, digest))
         _sub(entry, "published", published)
         _sub(entry, "updated", published)
         for name in item.authors:
-            _sub(ET.SubElement(entry, "author"), "name", name)
+            _text(ET.SubElement(entry, "author"), "name", name)
         if item.url:
             ET.SubElement(entry, "link", rel="alternate", type="text/html", href=item.url)
         for category in item.categories:
-            ET.SubElement(entry, "category", term=category)
-        summary = "\n\n".join(p for p in [item.abstract, *_explanation(item)] if p)
+            ET.SubElement(entry, "category", term=feed_text(category))
+        summary = "\n\n".join(feed_text(p) for p in [item.abstract, *_explanation(item)] if p)
         _sub(entry, "summary", summary).set("type", "text")
     return _serialise(feed)
 
@@ -468,6 +502,11 @@ def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
     node = ET.SubElement(parent, tag)
     node.text = _UNSAFE.sub("", text)
     return node
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    """A text element of a feed: :func:`feed_text`, then :func:`_sub`."""
+    return _sub(parent, tag, feed_text(text))
 
 
 def _serialise(root: ET.Element) -> str:

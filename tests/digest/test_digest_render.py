@@ -23,8 +23,10 @@ from rich.console import Console
 
 from paperradar.digest import render
 from paperradar.digest.render import (
+    WORD_JOINER,
     clean_text,
     digest_items,
+    feed_text,
     paper_guid,
     paper_url,
     safe_url,
@@ -501,7 +503,17 @@ def test_html_empty_digest() -> None:
 
 
 def _titles() -> list[str]:
-    return [i.title for i in digest_items(_digest())]
+    """The titles as a feed carries them (:func:`feed_text`): with the word joiners gone,
+    the titles themselves."""
+    titles = [i.title for i in digest_items(_digest())]
+    inert = [feed_text(t) for t in titles]
+    assert [t.replace(WORD_JOINER, "") for t in inert] == titles
+    assert inert != titles  # the hostile title had markup
+    return inert
+
+
+def _plain(text: str) -> str:
+    return text.replace(WORD_JOINER, "")
 
 
 def test_rss_parses_back() -> None:
@@ -511,21 +523,22 @@ def test_rss_parses_back() -> None:
     assert feed.version == "rss20"
     assert len(feed.entries) == 4
     assert [e.title for e in feed.entries] == _titles()
-    assert feed.entries[0].title == CLEAN_TITLE
+    assert _plain(feed.entries[0].title) == CLEAN_TITLE
+    assert all(e.title_detail.type == "text/plain" for e in feed.entries)
     assert [e.get("link") for e in feed.entries] == EXPECTED_URLS
     assert [e.id for e in feed.entries] == [paper_guid(r) for r in _digest().entries]
     assert all(not e.guidislink for e in feed.entries)
     first = feed.entries[0]
-    assert [a["name"] for a in first.authors] == [clean_text(a) for a in HOSTILE_AUTHORS]
-    assert [t.term for t in first.tags] == ["cs.CL", f"cs.{SCRIPT}"]
+    assert [_plain(a["name"]) for a in first.authors] == [clean_text(a) for a in HOSTILE_AUTHORS]
+    assert [_plain(t.term) for t in first.tags] == ["cs.CL", f"cs.{SCRIPT}"]
     assert first.published_parsed[:3] == (2025, 9, 29)
     assert feed.entries[1].published_parsed[:3] == (2025, 9, 28)
     # the description is HTML whose text is the abstract and the why: escaped, not markup
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in first.summary
+    assert f"&lt;{WORD_JOINER}script&gt;alert(1)&lt;{WORD_JOINER}/script&gt;" in first.summary
     assert "<script" not in first.summary and "<img" not in first.summary
     assert "Why: follows author Ann Lee" in first.summary
     assert any(link["rel"] == "self" for link in feed.feed.links)
-    assert feed.feed.title == "Paper radar: alice <b>"  # the same every day: one feed
+    assert _plain(feed.feed.title) == "Paper radar: alice <b>"  # the same every day: one feed
     assert feed.feed.subtitle.startswith("2025-09-29: 4 of 340 candidates")
 
 
@@ -537,7 +550,7 @@ def test_rss_escapes_in_xml() -> None:
     description = items[0].findtext("description") or ""
     assert "<p>" in description  # our paragraphs ...
     assert SCRIPT not in description  # ... around HTML-escaped feed text
-    assert "&lt;script&gt;" in description
+    assert f"&lt;{WORD_JOINER}script&gt;" in description
     assert "\x00" not in xml and "\x1b" not in xml
     assert items[0].findtext("guid") == "urn:paperradar:arxiv:2503.11731"
     assert items[0].find("guid").get("isPermaLink") == "false"  # type: ignore[union-attr]
@@ -559,14 +572,14 @@ def test_atom_parses_back() -> None:
     assert alternates == EXPECTED_URLS
     first = feed.entries[0]
     assert first.summary_detail.type == "text/plain"
-    assert first.summary.startswith(clean_text(HOSTILE_ABSTRACT))
+    assert _plain(first.summary).startswith(clean_text(HOSTILE_ABSTRACT))
     assert "Why: follows author Ann Lee" in first.summary
-    assert [a["name"] for a in first.authors] == [clean_text(a) for a in HOSTILE_AUTHORS]
-    assert [t.term for t in first.tags] == ["cs.CL", f"cs.{SCRIPT}"]
+    assert [_plain(a["name"]) for a in first.authors] == [clean_text(a) for a in HOSTILE_AUTHORS]
+    assert [_plain(t.term) for t in first.tags] == ["cs.CL", f"cs.{SCRIPT}"]
     assert first.published_parsed[:3] == (2025, 9, 29)
     assert feed.feed.id == "urn:paperradar:digest:alice%20%3Cb%3E"
     assert feed.feed.links[0].href == "https://me.example/radar.atom"
-    assert feed.feed.title == "Paper radar: alice <b>"
+    assert _plain(feed.feed.title) == "Paper radar: alice <b>"
 
 
 def test_atom_escapes_in_xml() -> None:
@@ -577,7 +590,7 @@ def test_atom_escapes_in_xml() -> None:
     assert [e.findtext(f"{ATOM}title") for e in entries] == _titles()
     summary = entries[0].find(f"{ATOM}summary")
     assert summary is not None and summary.get("type") == "text"
-    assert (summary.text or "").startswith(clean_text(HOSTILE_ABSTRACT))
+    assert _plain(summary.text or "").startswith(clean_text(HOSTILE_ABSTRACT))
     assert "]]&gt;" in xml and "\x00" not in xml
     for entry in entries:
         assert entry.findtext(f"{ATOM}updated")

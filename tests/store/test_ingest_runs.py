@@ -212,9 +212,9 @@ def committed_steps(db: Path) -> int:
 def test_other_writers_never_time_out_during_a_long_run(
     tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With a 0.5 s busy timeout and a run of 40 batches that lasts far longer, another
+    """With a 0.2 s busy timeout and a run of 60 batches that lasts far longer, another
     store's writes (a like, as the web server makes) all succeed, each within a batch's time."""
-    monkeypatch.setenv("PAPERRADAR_STORE_BUSY_TIMEOUT", "0.5")
+    monkeypatch.setenv("PAPERRADAR_STORE_BUSY_TIMEOUT", "0.2")
     home = tmp_path / "home"
     ingesting = Store.open(home)
     other = Store.open(home)
@@ -224,7 +224,7 @@ def test_other_writers_never_time_out_during_a_long_run(
     me = profile(other)
     paper = other.papers.resolve("arxiv:2698.00001")
     source = tmp_path / "big.jsonl"
-    source.write_bytes(b"".join(record(n) for n in range(10_000, 14_000)))
+    source.write_bytes(b"".join(record(n) for n in range(10_000, 16_000)))
     failures: list[BaseException] = []
     waits: list[float] = []
     done = threading.Event()
@@ -249,10 +249,10 @@ def test_other_writers_never_time_out_during_a_long_run(
         waits.append(time.monotonic() - began)
         time.sleep(0.01)
     thread.join()
-    assert time.monotonic() - started > 1.0, "the run must outlast the busy timeout"
+    assert time.monotonic() - started > 0.6, "the run must outlast the busy timeout"
     assert not failures, failures[:3]
     assert len(waits) > 10
-    assert max(waits) < 0.5
+    assert max(waits) < 0.2
 
 
 def test_a_papers_writer_waits_for_the_run_and_a_nested_one_is_told_busy(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: (paper_categories follows papers by its own triggers; papers_fts is kept in step below)
 JOURNALLED = ("papers", "aliases", "sightings", "profile_papers", "feedback", "digest_items")
 #: after each committed step the run waits this long, so a writer polling for the lock gets in
-STEP_PAUSE_S = 0.02
+STEP_PAUSE_S = 0.005
 _TRIGGER = "paperradar_undo"
 
 
@@ -58,14 +58,19 @@ def _values(prefix: str, columns: tuple[str, ...]) -> str:
     return "json_array(" + ", ".join(f"{prefix}.{c}" for c in columns) + ")"
 
 
-def _create_triggers(conn: sqlite3.Connection, tables: list[_Table], run: int, step: int) -> None:
-    """Journal this connection's changes to the paper tables under ``run`` and ``step``."""
+def _create_triggers(
+    conn: sqlite3.Connection, tables: list[_Table], run: int, step: int, first_new: int
+) -> None:
+    """Journal this connection's changes to the paper tables under ``run`` and ``step``.
+    Rows inserted under a paper this step creates (id ``first_new`` or above) are not
+    journalled: undoing the paper's insert deletes them by the cascade."""
     _drop_triggers(conn, tables)
     for t in tables:
         log = f"INSERT INTO ingest_undo(run_id, step, op, tbl, data) VALUES ({run}, {step}"
+        when = f"WHEN new.paper_id < {first_new} " if "paper_id" in t.columns else ""
         conn.execute(
-            f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_i AFTER INSERT ON main.{t.name} BEGIN "
-            f"{log}, 'i', '{t.name}', {_values('new', t.key)}); END"
+            f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_i AFTER INSERT ON main.{t.name} {when}"
+            f"BEGIN {log}, 'i', '{t.name}', {_values('new', t.key)}); END"
         )
         conn.execute(
             f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_u AFTER UPDATE ON main.{t.name} BEGIN "
@@ -106,7 +111,9 @@ class SqliteIngestRun:
         if self._store.conn is not self._conn:
             raise StoreError("an ingest run's steps must run in the thread that started it")
         self._steps += 1
-        _create_triggers(self._conn, self._tables, self.id, self._steps)
+        # no one else creates papers meanwhile: the run holds the papers gate
+        first_new = _last_paper_id(self._conn) + 1
+        _create_triggers(self._conn, self._tables, self.id, self._steps, first_new)
         try:
             with self._store.transaction():
                 yield
@@ -116,6 +123,15 @@ class SqliteIngestRun:
 
     def close(self) -> None:
         _drop_triggers(self._conn, self._tables)
+
+
+def _last_paper_id(conn: sqlite3.Connection) -> int:
+    """The largest id ever given to a paper (AUTOINCREMENT: ids never return)."""
+    row = conn.execute(
+        "SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'papers'), 0), "
+        "ifnull((SELECT max(id) FROM papers), 0))"
+    ).fetchone()
+    return int(row[0])
 
 
 def start_run(store: SqliteStore, origin: str) -> SqliteIngestRun:

@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 import paperradar.ingest
+import paperradar.store.sqlite.store
 from paperradar import FormatError, Store, ingest_files
 from paperradar.errors import StoreBusyError
 from paperradar.models import Paper
@@ -164,6 +165,47 @@ def test_ctrl_c_between_batches_undoes_the_run(stocked: Store, tmp_path: Path) -
         ingest_files(stocked, [source], progress=progress)
     assert snapshot(db) == before
     assert ingest_files(stocked, [source]).new == 1000
+
+
+def test_ctrl_c_leaves_a_long_undo_to_a_store_open_elsewhere(
+    stocked: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C exits at once (no undo budget here); a store already open in another process
+    notices the stopped run at its next look at the store's version and undoes it."""
+    monkeypatch.setattr(paperradar.store.sqlite.store, "CTRL_C_UNDO_S", 0.0)
+    db = stocked.path
+    before = snapshot(db)
+    server = Store.open(stocked.home)
+    server.version()
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(b"".join(record(n) for n in range(7000, 7500)))
+    calls = 0
+
+    def progress(*_: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_files(stocked, [source], progress=progress)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM ingest_runs").fetchone()[0] == 1
+    conn.close()
+    server.version()  # a commit happened: it looks, finds the stopped run, undoes it
+    deadline = time.monotonic() + 20
+    while committed_steps(db) or runs_left(db):
+        assert time.monotonic() < deadline, "the stopped run was not undone"
+        time.sleep(0.05)
+    assert snapshot(db) == before
+
+
+def runs_left(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM ingest_runs").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def test_a_killed_run_is_undone_by_the_next_open(tmp_path: Path) -> None:

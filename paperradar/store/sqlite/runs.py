@@ -4,9 +4,10 @@ A run commits step by step (one batch of records a step), so another writer -- a
 the web, a CLI ``like`` -- waits for one step at most, never for the whole file. Every row the
 run inserts, updates or deletes in the paper tables is journalled in ``ingest_undo`` by
 temporary triggers on the run's own connection, in the same transaction as the change. A run
-that fails or is stopped undoes itself, newest step first, one transaction a step; a run whose
-process died is undone by the next process that opens the store (the papers gate, an flock,
-tells a dead run from a live one). While a run is going on, the papers it has stored so far
+that fails undoes itself, newest step first, one transaction a step. A run stopped by Ctrl-C
+undoes what it can in half a second and leaves the rest, like a run whose process died, to
+the next process that opens the store, or to a store already open elsewhere once it notices
+the stopped run (the papers gate, an flock, tells a dead run from a live one). While a run is going on, the papers it has stored so far
 are visible to readers.
 """
 
@@ -165,12 +166,16 @@ def unfinished_runs(store: SqliteStore) -> list[int]:
     return [int(r[0]) for r in store.conn.execute("SELECT id FROM ingest_runs ORDER BY id")]
 
 
-def undo_run(store: SqliteStore, run_id: int) -> None:
+def undo_run(store: SqliteStore, run_id: int, seconds: float | None = None) -> bool:
     """Put back everything the run changed, newest step first, one transaction a step (so an
-    undo cut short by a kill resumes where it stopped); then forget the run."""
+    undo cut short resumes where it stopped); then forget the run. ``seconds``: stop after
+    the step that passes that budget, leaving the rest to the next undo. Whether it is done."""
     conn = store.conn
     tables = {t.name: t for t in _tables(conn)}
+    deadline = None if seconds is None else time.monotonic() + seconds
     while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
         with store.transaction():
             conn.execute("PRAGMA defer_foreign_keys = ON")  # a step's rows come back together
             row = conn.execute(
@@ -178,7 +183,7 @@ def undo_run(store: SqliteStore, run_id: int) -> None:
             ).fetchone()
             if row[0] is None:
                 conn.execute("DELETE FROM ingest_runs WHERE id = ?", (run_id,))
-                return
+                return True
             step = int(row[0])
             entries = conn.execute(
                 "SELECT op, tbl, data FROM ingest_undo WHERE run_id = ? AND step = ? "

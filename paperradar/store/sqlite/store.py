@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -30,6 +31,9 @@ BUSY_TIMEOUT_ENV = "PAPERRADAR_STORE_BUSY_TIMEOUT"
 #: how often a writer waiting for the write lock, or for the papers gate, tries again
 _POLL_S = 0.002
 _GATE_POLL_S = 0.02
+#: how long an ingest run stopped by Ctrl-C spends undoing itself before it exits; the rest
+#: is undone by the next process to open the store (or by an open store that notices it)
+CTRL_C_UNDO_S = 0.5
 #: SQLite's primary result codes for a database another connection has locked
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 
@@ -85,6 +89,8 @@ class SqliteStore:
         self._gate = threading.Lock()
         self._gate_owner: int | None = None
         self._gate_depth = 0
+        self._seen_version = -1
+        self._undoer: threading.Thread | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             migrate(self.conn)
@@ -161,6 +167,11 @@ class SqliteStore:
         those writes."""
         with self._watcher_lock:
             committed = int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+            if committed != self._seen_version:
+                self._seen_version = committed
+                stopped = self._watcher.execute("SELECT 1 FROM ingest_runs LIMIT 1").fetchone()
+                if stopped is not None:
+                    self._undo_in_background()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None and conn.in_transaction:
             return committed, threading.get_ident(), conn.total_changes
@@ -311,12 +322,31 @@ class SqliteStore:
             assert run_id is not None
             try:
                 yield run
+            except KeyboardInterrupt:  # stop at once: what is left is undone by the next open
+                run.close()
+                undo_run(self, run_id, seconds=CTRL_C_UNDO_S)
+                raise
             except BaseException:
                 run.close()
                 undo_run(self, run_id)
                 raise
             run.close()
             finish_run(self, run_id)
+
+    def _undo_in_background(self) -> None:
+        """Undo stopped runs on a thread of its own, if no run of this process is live and no
+        such thread is already at it (a live run in another process holds the gate: then the
+        thread finds it busy and ends)."""
+        if self._gate.locked() or (self._undoer is not None and self._undoer.is_alive()):
+            return
+
+        def undo() -> None:
+            # a failure (the store closed, a disk error) leaves the journal for the next try
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                self._undo_dead_runs()
+
+        self._undoer = threading.Thread(target=undo, name="paperradar-undo", daemon=True)
+        self._undoer.start()
 
     def _undo_dead_runs(self) -> None:
         """Undo the runs of processes that died mid-ingest (a live run holds the gate)."""

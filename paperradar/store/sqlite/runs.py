@@ -5,7 +5,7 @@ the web, a CLI ``like`` -- waits for one step at most, never for the whole file.
 run inserts, updates or deletes in the paper tables is journalled in ``ingest_undo`` by
 temporary triggers on the run's own connection, in the same transaction as the change. A run
 that fails undoes itself, newest step first, one transaction a step. A run stopped by Ctrl-C
-undoes what it can in half a second and leaves the rest, like a run whose process died, to
+undoes what it can in 0.3 s and leaves the rest, like a run whose process died, to
 the next process that opens the store, or to a store already open elsewhere once it notices
 the stopped run (the papers gate, an flock, tells a dead run from a live one). While a run is going on, the papers it has stored so far
 are visible to readers.

@@ -33,7 +33,7 @@ _POLL_S = 0.002
 _GATE_POLL_S = 0.02
 #: how long an ingest run stopped by Ctrl-C spends undoing itself before it exits; the rest
 #: is undone by the next process to open the store (or by an open store that notices it)
-CTRL_C_UNDO_S = 0.5
+CTRL_C_UNDO_S = 0.3
 #: SQLite's primary result codes for a database another connection has locked
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 

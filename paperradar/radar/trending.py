@@ -38,13 +38,19 @@ by upvotes).
 Sightings without a date (publication lists, BibTeX, search answers) never trend. The work is
 one SQL statement over the window's sightings (index ``sightings_seen`` on ``seen_on``), then
 a little Python over the papers with evidence. docs/trending.md says the same for users.
+
+A server asks the same question again and again: :class:`TrendingCache` keeps its answers
+until anything is committed to the store (``store.version()``) or the day changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from paperradar.errors import UsageError
 from paperradar.models import Paper
@@ -58,6 +64,8 @@ SOURCE_BONUS = 1.0
 #: for each day beyond the first on which the paper was seen (up to MAX_EXTRA_DAYS of them)
 DAY_BONUS = 0.5
 MAX_EXTRA_DAYS = 3
+#: answers a TrendingCache keeps for one version of the store
+CACHE_KEEP = 32
 #: readers that all report arXiv's own listings: one source for trending
 SOURCE_ALIASES = {
     "arxiv-daily": "arxiv",
@@ -244,3 +252,62 @@ def empty_reason(
         "one source on one day, with no upvotes. Papers trend on upvotes (Hugging Face daily "
         "papers, daily-papers listing pages), on a second source or on a second day"
     )
+
+
+T = TypeVar("T")
+
+
+class TrendingCache:
+    """The answers of :func:`trending`, :func:`latest_window` and :func:`empty_reason` for
+    one store, each kept until anything is committed to the store, by any connection or
+    process (its ``version()``), or until the day changes (a default window ends today).
+
+    The same arguments on the same store and day give the same answer, so a hit is what a
+    call would return. Answers are shared by the threads that ask: read them, never change
+    them. At most ``keep`` answers are kept; the oldest goes first.
+    """
+
+    def __init__(self, store: Store, keep: int = CACHE_KEEP) -> None:
+        self._store = store
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._version: Hashable = None
+        self._answers: dict[tuple[Hashable, ...], object] = {}
+
+    def trending(
+        self,
+        since: dt.date,
+        until: dt.date | None = None,
+        limit: int = 20,
+        category: str | None = None,
+    ) -> list[Trend]:
+        """:func:`trending` (its errors are raised, never kept)."""
+        key = ("trending", since, until, limit, category)
+        return self._answer(key, lambda: trending(self._store, since, until, limit, category))
+
+    def latest_window(self, start: dt.date) -> tuple[dt.date, dt.date] | None:
+        """:func:`latest_window`."""
+        return self._answer(("latest", start), lambda: latest_window(self._store, start))
+
+    def empty_reason(
+        self, since: dt.date, until: dt.date | None, category: str | None = None
+    ) -> str:
+        """:func:`empty_reason`."""
+        key = ("empty", since, until, category)
+        return self._answer(key, lambda: empty_reason(self._store, since, until, category))
+
+    def _answer(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        version = self._store.version()  # before the work: a commit during it is a miss next
+        key = (*key, dt.date.today())
+        with self._lock:
+            if version == self._version and key in self._answers:
+                return cast(T, self._answers[key])
+        answer = compute()
+        with self._lock:
+            if version != self._version:
+                self._answers.clear()
+                self._version = version
+            self._answers[key] = answer
+            while len(self._answers) > self._keep:
+                del self._answers[next(iter(self._answers))]
+        return answer

@@ -13,8 +13,12 @@ rendered as HTML.
 
 At start-up (the app's lifespan) a background thread loads the embedding model and imports
 the feedback classifier (``WebState.warm_up``): the server answers at once, and no request
-waits for a model load but one that needs the model before the warm-up has finished. At
-shut-down the children reading uploads are killed, so no request keeps the server up.
+waits for a model load but one that needs the model before the warm-up has finished. While
+it serves, the interpreter hands the GIL between threads every :data:`SWITCH_INTERVAL_S`
+instead of every 5 ms: a page whose thread waits on SQLite gets the GIL back that much
+sooner while another request's thread runs Python (a slow request's work delays a fast page
+by at most that much per wait). At shut-down the children reading uploads are killed, so no
+request keeps the server up.
 
 A busy store (another writer held the write lock past the busy timeout) or a full set of
 upload readers answers ``503`` with ``Retry-After``: the request may simply be sent again.
@@ -23,6 +27,7 @@ upload readers answers ``503`` with ``Retry-After``: the request may simply be s
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -50,6 +55,8 @@ CSP = (
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
+#: seconds a thread runs Python before the GIL goes to another thread that asks (Python: 5 ms)
+SWITCH_INTERVAL_S = 0.001
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -156,8 +163,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
             state.start_warm_up()
-        yield
-        state.reading.stop()  # a request waiting on a reading child returns at once
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        try:
+            yield
+        finally:
+            sys.setswitchinterval(switch)
+            state.reading.stop()  # a request waiting on a reading child returns at once
+            state.passwords.close()  # the password checks still queued are dropped
 
     app = FastAPI(
         title="paperradar", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
@@ -168,8 +181,9 @@ def create_app(
     static = resources.files("paperradar.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
+    # the error pages are plain functions: rendered on worker threads, never on the event loop
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401 and request.method == "GET":
             if request.headers.get("hx-request"):
                 return Response(status_code=401, headers={"HX-Redirect": "/login"})
@@ -178,7 +192,7 @@ def create_app(
         return render(request, "error.html", status=exc.status_code, message=str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+    def bad_request(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'request'}: "
             f"{error.get('msg', 'invalid')}"
@@ -187,7 +201,7 @@ def create_app(
         return render(request, "error.html", status=400, message=f"bad request: {problems}")
 
     @app.exception_handler(BusyError)
-    async def busy(request: Request, exc: BusyError) -> Response:
+    def busy(request: Request, exc: BusyError) -> Response:
         message = (
             "The store is busy with another writer (an ingest, say): try again in a few seconds."
             if isinstance(exc, StoreBusyError)
@@ -198,7 +212,7 @@ def create_app(
         return response
 
     @app.exception_handler(PaperRadarError)
-    async def library_error(request: Request, exc: PaperRadarError) -> Response:
+    def library_error(request: Request, exc: PaperRadarError) -> Response:
         status = 400 if exc.exit_code == 2 else 500
         return render(request, "error.html", status=status, message=str(exc))
 

@@ -30,11 +30,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, default_embedder
 from paperradar.errors import PaperRadarError
+from paperradar.radar.trending import TrendingCache
 from paperradar.readers.isolated import IsolatedReader
 from paperradar.search.rerank import Reranker, configured_reranker
 from paperradar.store import open_store
 from paperradar.store.api import Store
 from paperradar.web.accounts import Session, User, session_for
+from paperradar.web.hashing import PasswordChecks
 from paperradar.web.throttle import CLIENT_LIMIT, CLIENT_WINDOW_S, LoginThrottle
 
 SESSION_COOKIE = "pr_session"
@@ -43,8 +45,6 @@ LOGIN_COOKIE = "pr_login"
 MAX_BODY = 5 * 1024 * 1024
 #: the text the warm-up embeds to load the model
 WARM_UP_TEXT = "paperradar warm-up"
-#: passwords checked at once (argon2 takes 64 MiB and 4 lanes each); a login beyond waits
-HASHING_SLOTS = 1
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ class WebState:
         self.home = home
         self.single_user = single_user
         self.store = open_store(home)  # shared by the worker threads, a connection each
+        #: the trending page's answers, kept until the store changes
+        self.trending = TrendingCache(self.store)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._reranker: Reranker | None = None
@@ -83,8 +85,8 @@ class WebState:
         self.clients = LoginThrottle(CLIENT_LIMIT, CLIENT_WINDOW_S)
         #: reads uploaded and pasted files in child processes (killed when the server stops)
         self.reading = IsolatedReader()
-        #: the password checks running (see HASHING_SLOTS)
-        self.hashing = threading.BoundedSemaphore(HASHING_SLOTS)
+        #: the password checks: one at a time, on a low-priority thread of their own
+        self.passwords = PasswordChecks()
         self.templates = Environment(
             loader=PackageLoader("paperradar.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperradar.errors import BusyError
 from paperradar.store.api import Store
 from paperradar.web.accounts import SESSION_DAYS, authenticate, end_session, start_session
 from paperradar.web.deps import (
@@ -86,12 +85,8 @@ def login(
             )  # fmt: skip
             refused.headers["Retry-After"] = str(wait)
             return refused
-    if not state.hashing.acquire(timeout=HASHING_WAIT_S):  # a flood's hashes, one at a time
-        raise BusyError("too many logins at once: try again in a few seconds", 5)
-    try:
-        user = authenticate(store, name, password)  # argon2, on this worker thread
-    finally:
-        state.hashing.release()
+    # argon2 on the checking thread, a flood's hashes one at a time (web/hashing.py)
+    user = state.passwords.run(lambda: authenticate(store, name, password), HASHING_WAIT_S)
     if user is None:
         logins.failed(name)
         clients.failed(client)

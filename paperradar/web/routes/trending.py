@@ -1,5 +1,7 @@
 """What is trending (``paperradar trending``): papers ranked by their sightings, with the
-reasons in words. A bad date or limit is said on the page (status 400)."""
+reasons in words. A bad date or limit is said on the page (status 400). The answers come
+from the app's :class:`~paperradar.radar.trending.TrendingCache`, kept until the store
+changes: a page seen again costs no scan of the sightings."""
 
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from paperradar.errors import PaperRadarError, UsageError
-from paperradar.radar.trending import Trend, empty_reason, latest_window, trending
+from paperradar.radar.trending import Trend
 from paperradar.search import parse_since
-from paperradar.store.api import Store
-from paperradar.web.deps import Viewer, render, store_of, viewer_of
+from paperradar.web.deps import Viewer, render, state_of, viewer_of
 
 router = APIRouter()
 
@@ -25,7 +26,6 @@ MAX_FIELD = 100
 def trending_page(
     request: Request,
     viewer: Annotated[Viewer, Depends(viewer_of)],
-    store: Annotated[Store, Depends(store_of)],
     since: str = "",
     until: str = "",
     category: str = "",
@@ -43,6 +43,7 @@ def trending_page(
     start: dt.date | None = None
     moved: tuple[dt.date, dt.date, dt.date] | None = None
     reason = ""
+    cache = state_of(request).trending
     try:
         start = parse_since(form["since"], option="since")
         end = parse_since(form["until"], option="until") if form["until"] else None
@@ -52,14 +53,14 @@ def trending_page(
         if not count.isdigit() or not 1 <= int(count) <= MAX_LIMIT:
             raise UsageError(f"limit: a number from 1 to {MAX_LIMIT}: {count!r}")
         if not since.strip() and not form["until"]:  # the default window: show the newest days
-            latest = latest_window(store, start)
+            latest = cache.latest_window(start)
             if latest:
                 moved = (start, *latest)
                 start, end = latest
         cat = form["category"] or None
-        trends = trending(store, start, end, limit=int(count), category=cat)
+        trends = cache.trending(start, end, limit=int(count), category=cat)
         if not trends:
-            reason = empty_reason(store, start, end, cat)
+            reason = cache.empty_reason(start, end, cat)
     except PaperRadarError as exc:
         problem = str(exc)
         status = 400 if exc.exit_code == 2 else 500

@@ -3,23 +3,34 @@
 A real ``paperradar serve`` (a child process, 127.0.0.1, the fake embedder) on a home holding
 the shipped arXiv slice (2,518 papers), one profile and one web user. A probe client, logged
 in, loops over a fast page (``GET /trending``) and a write (a like, then clearing it) and
-times every request. Four phases of ``--seconds`` each, in the same run (the probe logs in
+times every request. Five phases of ``--seconds`` each, in the same run (the probe logs in
 before each):
 
-- idle: nothing else (the same-run baseline);
+- idle: nothing else (the same-run baseline of the upload phase);
 - upload: one client uploads a large BibTeX file (1,000 papers of the slice written as BibTeX)
   to the profile page again and again;
 - ingest: a CLI ``paperradar ingest`` of ~15,000 records into the same home, beside the server;
+  its papers are listed on the slice's days, so the store (and the week ``/trending`` reads)
+  grows 7x while the phase runs;
+- idle after ingest: nothing else again, on the grown store: the baseline of the ingest and
+  the flood phases (a page that reads 7x the sightings costs more with no load at all, and
+  the load is what is measured);
 - login flood, last (it throttles failed logins from 127.0.0.1, every client's address here):
   4 clients post logins with random user names and wrong passwords, 60 in 25 s as issue 15
   measured (``--flood-pause 0``: as fast as the server answers).
 
-Printed per phase: the probe's p50 and p95 for the page and the like, its error count
-(non-2xx/3xx answers), and what the abusers got (statuses, the ingest's exit code). Target:
-each p95 within 2x its idle value, and no error for the probe. Loopback only, bounded in time.
-Results go to benchmarks/results/abuse.json.
+Printed per phase: the probe's p50 and p95 for the page and the like, each p95 against the
+phase's baseline (the ingest's also against the first idle), its error count (non-2xx/3xx
+answers), and what the abusers got (statuses, the ingest's exit code). Target: each p95
+within 2x its baseline, and no error for the probe. Loopback only, bounded in time. Results
+go to benchmarks/results/abuse.json.
 
-    python benchmarks/abuse.py [--seconds 8] [--flood-pause SECONDS]
+With ``--compare-with DIR`` (a folder holding another ``paperradar`` package, such as a copy
+of the code before a change) a second server runs that code on a copy of the home, and every
+phase runs on both servers in turn (each going first in every other phase), so the two sets
+of figures share the machine's load; they go to the JSON as ``compared_with``.
+
+    python benchmarks/abuse.py [--seconds 8] [--flood-pause SECONDS] [--compare-with DIR]
 """
 
 from __future__ import annotations
@@ -213,16 +224,41 @@ def uploads(
                 statuses[0] += 1
 
 
+class Server:
+    """A ``paperradar serve`` child on its own home; ``env`` also runs its CLI ingest."""
+
+    def __init__(self, label: str, home: Path, env: dict[str, str], log: Path) -> None:
+        self.label, self.home, self.env = label, home, env
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [str(BIN / "paperradar"), "--home", str(home), "serve", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("wb"),
+            env=env,
+        )
+        self.phases: dict[str, Any] = {}
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(self.base + "/login", timeout=2)
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise SystemExit(f"error: the server ({self.label}) did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
 def phase(
-    name: str,
-    base: str,
-    seconds: float,
-    work: Path,
-    bib: Path,
-    big: Path,
-    home: Path,
-    flood_pause: float,
+    name: str, server: Server, seconds: float, bib: Path, big: Path, flood_pause: float
 ) -> dict[str, Any]:
+    base = server.base
     stop = threading.Event()
     statuses: collections.Counter[int] = collections.Counter()
     threads: list[threading.Thread] = []
@@ -235,17 +271,16 @@ def phase(
     elif name == "upload":
         threads = [threading.Thread(target=uploads, args=(base, bib, stop, statuses))]
     elif name == "ingest":
-        env = {**os.environ, "PAPERRADAR_EMBEDDER": "fake"}
         ingest = subprocess.Popen(
-            [str(BIN / "paperradar"), "--home", str(home), "ingest", "--quiet", str(big)],
+            [str(BIN / "paperradar"), "--home", str(server.home), "ingest", "--quiet", str(big)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env=server.env,
         )
     client, token = logged_in(base)  # before the abuse: a login flood throttles its address
     for thread in threads:
         thread.start()
-    time.sleep(0.5 if name != "idle" else 0)  # the abuse is under way
+    time.sleep(0.5 if not name.startswith("idle") else 0)  # the abuse is under way
     result = probe(client, token, seconds)
     stop.set()
     for thread in threads:
@@ -259,76 +294,115 @@ def phase(
     return result
 
 
+def report(label: str, phases: dict[str, Any], name: str) -> None:
+    p = phases[name]
+    print(
+        f"{label:10} {name:17} page p50 {p['page']['p50_ms']:6.1f} ms"
+        f" p95 {p['page']['p95_ms']:6.1f}{ratios(phases, name, 'page')}"
+        f" · like p50 {p['like']['p50_ms']:5.1f} ms p95 {p['like']['p95_ms']:5.1f}"
+        f"{ratios(phases, name, 'like')}"
+        f" · probe errors {sum(p['errors'].values())} {p['errors'] or ''}"
+        f" · abusers {p.get('abuser_statuses', '')}"
+        + (f" · ingest exit {p['ingest_exit']}" if "ingest_exit" in p else ""),
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--flood-pause", type=float, default=FLOOD_PAUSE)
     parser.add_argument("--page", default=PROBE["page"], help="the probe's fast page")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="a folder holding another paperradar package (the code before a change, say):"
+        " a second server runs it on a copy of the home, each phase runs on both in turn",
+    )
     args = parser.parse_args()
     PROBE["page"] = args.page
+    if args.compare_with and not (args.compare_with / "paperradar" / "__init__.py").is_file():
+        raise SystemExit(f"error: {args.compare_with}: no paperradar package in it")
     work = Path(tempfile.mkdtemp(prefix="paperradar-abuse-"))
+    servers: list[Server] = []
     try:
         home, bib, big = prepare(work)
-        port = free_port()
         env = {**os.environ, "PAPERRADAR_EMBEDDER": "fake"}
-        server = subprocess.Popen(
-            [str(BIN / "paperradar"), "--home", str(home), "serve", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=(work / "server.log").open("wb"),
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/login", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("error: the server did not start") from None
-                time.sleep(0.2)
+        if args.compare_with:
+            copy = Path(shutil.copytree(home, work / "home-compared"))
+            other = {**env, "PYTHONPATH": str(args.compare_with.resolve())}
+            servers.append(Server("compared", copy, other, work / "server-compared.log"))
+        servers.append(Server("this tree", home, env, work / "server.log"))
+        for server in servers:
+            server.wait_ready()
         results: dict[str, Any] = {
             "flood_pause_s": args.flood_pause,
             **run_record(),
             "seconds_per_phase": args.seconds,
             "upload_bytes": bib.stat().st_size,
         }
-        phases: dict[str, Any] = {}
-        # the flood last: it throttles failed logins from 127.0.0.1, the others' address too
-        for name in ("idle", "upload", "ingest", "login flood"):
-            phases[name] = phase(name, base, args.seconds, work, bib, big, home, args.flood_pause)
-            p = phases[name]
-            print(
-                f"{name:12} page p50 {p['page']['p50_ms']:7.1f} ms p95 {p['page']['p95_ms']:7.1f}"
-                f" · like p50 {p['like']['p50_ms']:7.1f} ms p95 {p['like']['p95_ms']:7.1f}"
-                f" · probe errors {sum(p['errors'].values())} {p['errors'] or ''}"
-                f" · abusers {p.get('abuser_statuses', '')}"
-                + (f" · ingest exit {p['ingest_exit']}" if "ingest_exit" in p else "")
-            )
-        results["phases"] = phases
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for i, name in enumerate(PHASES):  # with two servers, each goes first in turn
+            for server in servers if i % 2 == 0 else servers[::-1]:
+                server.phases[name] = phase(name, server, args.seconds, bib, big, args.flood_pause)
+                report(server.label, server.phases, name)
+        for server in servers:
+            for name in ("ingest", "login flood"):  # their baseline ran after the ingest
+                print(
+                    f"{server.label:10} {name:17} page p95{ratios(server.phases, name, 'page')}"
+                    f" · like p95{ratios(server.phases, name, 'like')}"
+                )
+        results["phases"] = servers[-1].phases
+        if args.compare_with:
+            results["compared_with"] = {
+                "code": str(args.compare_with),
+                "phases": servers[0].phases,
+            }
         write_results(RESULTS, results)
         return 0
     finally:
+        for server in servers:
+            if server.proc.poll() is None:
+                server.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+#: the phases in their order: the flood last (it throttles failed logins from 127.0.0.1)
+PHASES = ("idle", "upload", "ingest", "idle after ingest", "login flood")
+#: each load phase's baseline: the idle phase on the same store (the ingest grows it 7x)
+BASELINE = {"upload": "idle", "ingest": "idle after ingest", "login flood": "idle after ingest"}
+
+
+def ratios(phases: dict[str, Any], name: str, kind: str) -> str:
+    """`` (1.4x idle)``: the phase's p95 against its baselines measured so far."""
+    wanted = [BASELINE[name]] if name in BASELINE else []
+    if name == "ingest":
+        wanted.append("idle")
+    shown = [
+        f"{phases[name][kind]['p95_ms'] / max(phases[b][kind]['p95_ms'], 0.1):.1f}x {b}"
+        for b in wanted
+        if b in phases
+    ]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
     phases = results["phases"]
-    idle = phases["idle"]
     rows = []
     for name in ("login flood", "upload", "ingest"):
+        # results from before the idle phase after the ingest compare with the first idle
+        base = BASELINE[name] if BASELINE[name] in phases else "idle"
         for kind in ("page", "like"):
+            idle = phases[base][kind]["p95_ms"]
             rows.append(
                 summary_row(
                     f"{kind} p95 during {name}",
                     phases[name][kind]["p95_ms"],
                     "ms",
                     "lower",
-                    baseline="idle, same run",
-                    baseline_value=idle[kind]["p95_ms"],
-                    target=2 * idle[kind]["p95_ms"],
+                    baseline=f"{base}, same run",
+                    baseline_value=idle,
+                    target=2 * idle,
                 )
             )
         rows.append(

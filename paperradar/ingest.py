@@ -21,7 +21,7 @@ from paperradar.readers.base import BadRecord
 from paperradar.store.api import Store
 from paperradar.store.api.papers import PreparedPaper
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 1000
 
 #: Called as progress(opened_file, report) after every batch and at the end of each file.
 Progress = Callable[[OpenedFile, IngestReport], None]

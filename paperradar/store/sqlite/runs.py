@@ -7,8 +7,8 @@ temporary triggers on the run's own connection, in the same transaction as the c
 that fails undoes itself, newest step first, one transaction a step. A run stopped by Ctrl-C
 undoes what it can in 0.3 s and leaves the rest, like a run whose process died, to
 the next process that opens the store, or to a store already open elsewhere once it notices
-the stopped run (the papers gate, an flock, tells a dead run from a live one). While a run is going on, the papers it has stored so far
-are visible to readers.
+the stopped run (the papers gate, an flock, tells a dead run from a live one). While a run
+is going on, the papers it has stored so far are visible to readers.
 """
 
 from __future__ import annotations
@@ -59,16 +59,27 @@ def _values(prefix: str, columns: tuple[str, ...]) -> str:
     return "json_array(" + ", ".join(f"{prefix}.{c}" for c in columns) + ")"
 
 
-def _create_triggers(
-    conn: sqlite3.Connection, tables: list[_Table], run: int, step: int, first_new: int
-) -> None:
-    """Journal this connection's changes to the paper tables under ``run`` and ``step``.
-    Rows inserted under a paper this step creates (id ``first_new`` or above) are not
-    journalled: undoing the paper's insert deletes them by the cascade."""
+_STEP = "temp.paperradar_run_step"
+
+
+def _create_triggers(conn: sqlite3.Connection, tables: list[_Table], run: int) -> None:
+    """Journal this connection's changes to the paper tables under ``run`` and the step in
+    ``temp.paperradar_run_step`` (set by :func:`_set_step` before each step: the triggers
+    are made once a run, as making them again would re-prepare every statement). Rows
+    inserted under a paper the step creates (id ``first_new`` or above) are not journalled:
+    undoing the paper's insert deletes them by the cascade."""
     _drop_triggers(conn, tables)
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STEP[5:]} (step INTEGER, first_new INTEGER)")
+    conn.execute(f"DELETE FROM {_STEP}")
+    conn.execute(f"INSERT INTO {_STEP} VALUES (0, 0)")
+    step = f"(SELECT step FROM {_STEP})"
     for t in tables:
         log = f"INSERT INTO ingest_undo(run_id, step, op, tbl, data) VALUES ({run}, {step}"
-        when = f"WHEN new.paper_id < {first_new} " if "paper_id" in t.columns else ""
+        when = (
+            f"WHEN new.paper_id < (SELECT first_new FROM {_STEP}) "
+            if "paper_id" in t.columns
+            else ""
+        )
         conn.execute(
             f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_i AFTER INSERT ON main.{t.name} {when}"
             f"BEGIN {log}, 'i', '{t.name}', {_values('new', t.key)}); END"
@@ -82,6 +93,10 @@ def _create_triggers(
             f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_d AFTER DELETE ON main.{t.name} BEGIN "
             f"{log}, 'd', '{t.name}', {_values('old', t.columns)}); END"
         )
+
+
+def _set_step(conn: sqlite3.Connection, step: int, first_new: int) -> None:
+    conn.execute(f"UPDATE {_STEP} SET step = ?, first_new = ?", (step, first_new))
 
 
 def _drop_triggers(conn: sqlite3.Connection, tables: list[_Table]) -> None:
@@ -100,6 +115,8 @@ class SqliteIngestRun:
         self._conn = store.conn
         self._tables = _tables(self._conn) if run_id is not None else []
         self._steps = 0
+        if run_id is not None:
+            _create_triggers(self._conn, self._tables, run_id)
 
     @contextmanager
     def step(self) -> Iterator[None]:
@@ -113,13 +130,9 @@ class SqliteIngestRun:
             raise StoreError("an ingest run's steps must run in the thread that started it")
         self._steps += 1
         # no one else creates papers meanwhile: the run holds the papers gate
-        first_new = _last_paper_id(self._conn) + 1
-        _create_triggers(self._conn, self._tables, self.id, self._steps, first_new)
-        try:
-            with self._store.transaction():
-                yield
-        finally:
-            _drop_triggers(self._conn, self._tables)
+        _set_step(self._conn, self._steps, _last_paper_id(self._conn) + 1)
+        with self._store.transaction():
+            yield
         time.sleep(STEP_PAUSE_S)
 
     def close(self) -> None:

@@ -44,6 +44,7 @@ BENCHMARKS = (
     "cold",
     "explanations",
     "abuse",
+    "ingest_beside_writers",
 )
 #: settled one-off experiments (benchmarks/experiments/), shown after the benchmarks
 EXPERIMENTS = ("fusion",)

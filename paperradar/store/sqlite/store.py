@@ -11,6 +11,7 @@ import time
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from paperradar.errors import ConfigError, StoreBusyError, StoreError
 from paperradar.store.sqlite.migrate import migrate
@@ -182,16 +183,19 @@ class SqliteStore:
             return committed, threading.get_ident(), conn.total_changes
         return committed
 
+    def _lock_file(self, name: str) -> BinaryIO:
+        """``<db>.<name>.lock``, opened (created if need be) for an flock."""
+        path = self.path.with_name(f"{self.path.name}.{name}.lock")
+        try:
+            return path.open("a+b")
+        except OSError as exc:
+            raise StoreError(f"cannot open the {name} lock {path}: {exc}") from exc
+
     @contextmanager
     def lock(self, name: str) -> Iterator[bool]:
         """Hold ``<db>.<name>.lock`` (an flock, dropped by the OS if the process dies);
         yields False when another process or thread holds it."""
-        path = self.path.with_name(f"{self.path.name}.{name}.lock")
-        try:
-            handle = path.open("a+b")
-        except OSError as exc:
-            raise StoreError(f"cannot open the {name} lock {path}: {exc}") from exc
-        with handle:
+        with self._lock_file(name) as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -286,12 +290,7 @@ class SqliteStore:
             if not wait:
                 raise busy
         try:
-            path = self.path.with_name(f"{self.path.name}.papers.lock")
-            try:
-                handle = path.open("a+b")
-            except OSError as exc:
-                raise StoreError(f"cannot open the papers lock {path}: {exc}") from exc
-            with handle:
+            with self._lock_file("papers") as handle:
                 while True:
                     try:
                         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -25,10 +24,11 @@ from paperradar.store.api.papers import (
     SourceCount,
     TrendEvidence,
 )
-from paperradar.store.dedup import compatible, merge_into, same_abstract
+from paperradar.store.batch import Batch
+from paperradar.store.batch import Prepared as Prepared  # re-exported by store.py
 from paperradar.store.sqlite.base import SqliteRepo
 from paperradar.store.sqlite.filters import filter_sql
-from paperradar.store.sqlite.rows import PAPER_COLUMNS, paper_values, row_to_paper, row_to_sighting
+from paperradar.store.sqlite.rows import PAPER_COLUMNS, row_to_paper, row_to_sighting
 
 
 def _from_json_rows(columns: tuple[str, ...]) -> str:
@@ -79,49 +79,6 @@ def _date(value: str | None) -> dt.date | None:
 _PAPER_REFERENCES = ("sightings", "profile_papers", "feedback", "digest_items")
 
 
-@dataclass(slots=True)
-class Prepared:
-    """A record ready for :meth:`SqlitePapers.upsert`: what it can be matched by (its ids,
-    content id and abstract key) and its column values. Preparing needs no database, so a
-    reader thread can do it while the writer stores the previous batch."""
-
-    paper: Paper
-    external: list[str]
-    content_id: str | None
-    abstract: str | None
-    values: tuple[Any, ...]
-
-    @classmethod
-    def of(cls, record: Paper) -> Prepared:
-        key = identifiers.abstract_key(record.abstract) if record.abstract else None
-        return cls(
-            record,
-            record.external_aliases(),
-            identifiers.content_id(record.title, record.abstract),
-            key,
-            paper_values(record, key),
-        )
-
-    def all_aliases(self) -> list[str]:
-        return [*self.external, self.content_id] if self.content_id else self.external
-
-
-@dataclass
-class _Batch:
-    """Working state while one batch of records is matched and merged in memory."""
-
-    papers: dict[int, Paper] = field(default_factory=dict)  # row id -> paper
-    owned: dict[int, set[str]] = field(default_factory=dict)  # row id -> its aliases
-    alias_owner: dict[str, int] = field(default_factory=dict)
-    by_abstract_key: dict[str, list[int]] = field(default_factory=dict)
-    new_aliases: dict[int, set[str]] = field(default_factory=dict)
-    new_ids: list[int] = field(default_factory=list)
-    dirty: set[int] = field(default_factory=set)
-    absorbed: dict[int, int] = field(default_factory=dict)  # dropped row id -> kept row id
-    stored: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # values as loaded
-    fresh: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # new, values as prepared
-
-
 def _source_sql(alias: str, source_aliases: Mapping[str, str]) -> str:
     """SQL mapping a sighting's reader name to its source (arXiv feeds -> 'arxiv')."""
     whens = " ".join(f"WHEN '{name}' THEN '{to}'" for name, to in source_aliases.items())
@@ -149,8 +106,8 @@ class SqlitePapers(SqliteRepo):
         """Store a batch of records, merging each into the paper it duplicates, if any.
 
         Duplicates are found by alias (arXiv id at any version, DOI, S2, HF), by content id
-        (normalised title) and by abstract (one a truncated prefix of the other). Runs in
-        the caller's transaction, or in its own.
+        (normalised title) and by abstract (one a truncated prefix of the other): see
+        :class:`~paperradar.store.batch.Batch`. Runs in the caller's transaction, or in its own.
         """
         report = report or IngestReport()
         with self._db.transaction(papers=True):
@@ -161,28 +118,8 @@ class SqlitePapers(SqliteRepo):
                 for r in records
             ]
             batch = self._prefetch(keyed)
-            next_id = self._last_id() + 1
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            for keys in keyed:
-                record = keys.paper
-                target = self._match(record, keys, batch)
-                if target is None:
-                    if record.withdrawn and not (record.title or record.abstract):
-                        report.skipped += 1  # a deletion of a paper we never had
-                        continue
-                    target, next_id = next_id, next_id + 1
-                    batch.papers[target] = record
-                    batch.owned[target] = set()
-                    batch.new_ids.append(target)
-                    batch.fresh[target] = keys.values
-                    record.ingested = dt.datetime.fromisoformat(now)
-                    report.new += 1
-                else:
-                    merge_into(batch.papers[target], record)
-                    batch.dirty.add(target)
-                    batch.fresh.pop(target, None)
-                    report.merged += 1
-                self._claim(target, keys, batch)
+            batch.dedupe(keyed, self._last_id() + 1, dt.datetime.fromisoformat(now), report)
             self._write(batch, now)
         return report
 
@@ -194,9 +131,9 @@ class SqlitePapers(SqliteRepo):
         ).fetchone()
         return int(row[0])
 
-    def _prefetch(self, keyed: list[Prepared]) -> _Batch:
+    def _prefetch(self, keyed: list[Prepared]) -> Batch:
         """Load the stored papers any record of the batch could be a duplicate of."""
-        batch = _Batch()
+        batch = Batch()
         aliases = {a for k in keyed for a in k.all_aliases()}
         keys = {k.abstract for k in keyed if k.abstract}
         ids: set[int] = set()
@@ -218,77 +155,18 @@ class SqlitePapers(SqliteRepo):
         for row in self.conn.execute(
             "SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))", (id_list,)
         ):
-            batch.papers[row["id"]] = row_to_paper(row)
-            batch.owned[row["id"]] = set()
-            batch.stored[row["id"]] = tuple(row[c] for c in ("pid", *PAPER_COLUMNS))
+            batch.add_stored(
+                row["id"], row_to_paper(row), tuple(row[c] for c in ("pid", *PAPER_COLUMNS))
+            )
         for alias, pid in self.conn.execute(
             "SELECT alias, paper_id FROM aliases "
             "WHERE paper_id IN (SELECT value FROM json_each(?))",
             (id_list,),
         ):
-            batch.owned[pid].add(alias)
-            batch.alias_owner[alias] = pid
+            batch.add_alias(alias, pid)
         return batch
 
-    def _match(self, record: Paper, keys: Prepared, batch: _Batch) -> int | None:
-        """The row id of the paper this record duplicates, or None for a new paper."""
-        strong: list[int] = []
-        for alias in keys.external:
-            owner = batch.alias_owner.get(alias)
-            if (
-                owner is not None
-                and owner not in strong
-                and compatible(batch.papers[owner], record)
-            ):
-                strong.append(owner)
-        if strong:
-            keep = strong[0]
-            for other in strong[1:]:
-                if compatible(batch.papers[keep], batch.papers[other]):
-                    self._absorb(keep, other, batch)
-            return keep
-        owner = batch.alias_owner.get(keys.content_id) if keys.content_id else None
-        if owner is not None and compatible(batch.papers[owner], record):
-            return owner
-        for candidate in batch.by_abstract_key.get(keys.abstract, []) if keys.abstract else []:
-            paper = batch.papers[candidate]
-            if compatible(paper, record) and same_abstract(paper, record):
-                return candidate
-        return None
-
-    @staticmethod
-    def _claim(target: int, keys: Prepared, batch: _Batch) -> None:
-        """Give the paper the record's aliases that no other paper owns yet."""
-        for alias in keys.all_aliases():
-            if alias not in batch.alias_owner:
-                batch.alias_owner[alias] = target
-                batch.owned[target].add(alias)
-                batch.new_aliases.setdefault(target, set()).add(alias)
-        key = keys.abstract
-        if key and target not in batch.by_abstract_key.setdefault(key, []):
-            batch.by_abstract_key[key].append(target)
-
-    @staticmethod
-    def _absorb(keep: int, drop: int, batch: _Batch) -> None:
-        """Two stored papers turn out to be one: fold ``drop`` into ``keep``."""
-        merge_into(batch.papers[keep], batch.papers.pop(drop))
-        batch.fresh.pop(keep, None)
-        batch.fresh.pop(drop, None)
-        for alias in batch.owned.pop(drop):
-            batch.alias_owner[alias] = keep
-            batch.owned[keep].add(alias)
-        batch.new_aliases.setdefault(keep, set()).update(batch.new_aliases.pop(drop, set()))
-        for ids in batch.by_abstract_key.values():
-            if drop in ids:
-                ids[ids.index(drop)] = keep
-        if drop in batch.new_ids:
-            batch.new_ids.remove(drop)
-        else:
-            batch.absorbed[drop] = keep
-        batch.dirty.discard(drop)
-        batch.dirty.add(keep)
-
-    def _write(self, batch: _Batch, now: str) -> None:
+    def _write(self, batch: Batch, now: str) -> None:
         conn = self.conn
         for drop, keep in batch.absorbed.items():
             conn.execute("UPDATE aliases SET paper_id = ? WHERE paper_id = ?", (keep, drop))
@@ -297,31 +175,15 @@ class SqlitePapers(SqliteRepo):
                     f"UPDATE OR IGNORE {table} SET paper_id = ? WHERE paper_id = ?", (keep, drop)
                 )
             conn.execute("DELETE FROM papers WHERE id = ?", (drop,))
-        new = set(batch.new_ids)
-        conn.execute(
-            _INSERT_PAPER,
-            (
-                _json_rows(
-                    (i, now, self._pid(i, batch), *self._values(i, batch)) for i in batch.new_ids
-                ),
-            ),
-        )
+        conn.execute(_INSERT_PAPER, (_json_rows(batch.new_rows(now)),))
         if batch.new_ids:  # one pass over the batch's new rows: twice as fast as a row trigger
             conn.execute(
                 "INSERT INTO papers_fts(rowid, title, abstract, authors) "
                 "SELECT id, title, abstract, authors FROM papers WHERE id BETWEEN ? AND ?",
                 (min(batch.new_ids), max(batch.new_ids)),
             )
-        changed = (
-            (i, (self._pid(i, batch), *paper_values(batch.papers[i]))) for i in batch.dirty - new
-        )
-        conn.executemany(
-            _UPDATE_PAPER, [(*values, i) for i, values in changed if values != batch.stored[i]]
-        )
-        conn.execute(
-            _INSERT_ALIAS,
-            (_json_rows((a, i) for i, aliases in batch.new_aliases.items() for a in aliases),),
-        )
+        conn.executemany(_UPDATE_PAPER, batch.changed_rows())
+        conn.execute(_INSERT_ALIAS, (_json_rows(batch.alias_rows()),))
         sightings = [
             (
                 i,
@@ -334,29 +196,9 @@ class SqlitePapers(SqliteRepo):
                 s.kind,
                 now,
             )
-            for i in batch.new_ids + sorted(batch.dirty - new)
-            for s in batch.papers[i].sightings
+            for i, s in batch.sightings()
         ]
         conn.execute(_INSERT_SIGHTING, (_json_rows(sightings),))
-
-    @staticmethod
-    def _values(row_id: int, batch: _Batch) -> tuple[Any, ...]:
-        fresh = batch.fresh.get(row_id)
-        return fresh if fresh is not None else paper_values(batch.papers[row_id])
-
-    @staticmethod
-    def _pid(row_id: int, batch: _Batch) -> str:
-        """The canonical id: the best-ranked alias; a stored id stays unless a better scheme
-        (say arXiv over a content id) has arrived."""
-        owned = batch.owned.get(row_id)
-        if not owned:
-            return f"row:{row_id}"
-        best = identifiers.canonical_of(owned)
-        stored = batch.stored.get(row_id)
-        current = stored[0] if stored else None
-        if current in owned and identifiers.alias_scheme(current) == identifiers.alias_scheme(best):
-            return str(current)
-        return best
 
     # -- reading ------------------------------------------------------------------------
 

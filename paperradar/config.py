@@ -19,6 +19,8 @@ import platformdirs
 from paperradar.errors import ConfigError
 
 HOME_ENV = "PAPERRADAR_HOME"
+#: the environment variable naming the store's URL (``--store`` sets it for the command)
+STORE_ENV = "PAPERRADAR_STORE"
 CONFIG_NAME = "config.toml"
 
 

@@ -106,10 +106,13 @@ def test_imports_point_down_the_layers() -> None:
     assert not upward, "imports against the layers:\n" + "\n".join(upward)
 
 
-def test_sqlite3_is_imported_only_by_the_sqlite_backend() -> None:
+@pytest.mark.parametrize(
+    ("driver", "backend"), [("sqlite3", "store.sqlite."), ("psycopg", "store.postgres.")]
+)
+def test_a_database_driver_is_imported_only_by_its_backend(driver: str, backend: str) -> None:
     offenders = []
     for module, path in _modules():
-        if module.startswith("store.sqlite."):
+        if module.startswith(backend):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -119,11 +122,9 @@ def test_sqlite3_is_imported_only_by_the_sqlite_backend() -> None:
                 names = [node.module or ""]
             else:
                 continue
-            if any(name.split(".")[0] == "sqlite3" for name in names):
+            if any(name.split(".")[0] in (driver, f"{driver}_pool") for name in names):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
-    assert not offenders, "sqlite3 imported outside paperradar/store/sqlite/: " + ", ".join(
-        offenders
-    )
+    assert not offenders, f"{driver} imported outside paperradar/{backend}: " + ", ".join(offenders)
 
 
 #: modules outside the store allowed to import a backend module, and why

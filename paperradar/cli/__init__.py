@@ -12,6 +12,7 @@ import nothing from here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ import click
 from paperradar import __version__
 from paperradar.cli import digests, eval, init, library, profiles, reading, sources, web
 from paperradar.cli.common import reset_consoles
+from paperradar.config import STORE_ENV
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,13 +29,22 @@ from paperradar.cli.common import reset_consoles
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory (default: $PAPERRADAR_HOME or the user data dir).",
 )
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="A postgresql:// URL to use instead of the home's SQLite file "
+    "(default: $PAPERRADAR_STORE, else [store] url in config.toml).",
+)
 @click.version_option(__version__, prog_name="paperradar")
 @click.pass_context
-def main(ctx: click.Context, home: Path | None) -> None:
+def main(ctx: click.Context, home: Path | None, store_url: str | None) -> None:
     """paperradar: a self-hosted research-paper radar."""
     reset_consoles()
     ctx.ensure_object(dict)
     ctx.obj["home"] = home
+    if store_url:  # every store this command opens, and the processes it starts, use it
+        os.environ[STORE_ENV] = store_url
 
 
 for _module in (init, library, profiles, reading, digests, sources, web, eval):

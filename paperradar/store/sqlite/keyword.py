@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from paperradar.models import Filters
+from paperradar.store.rarest import rarest_within
 from paperradar.store.sqlite.base import SqliteRepo
 from paperradar.store.sqlite.filters import filter_sql
 
@@ -279,15 +280,8 @@ class SqliteKeyword(SqliteRepo):
 
     def rarest(self, terms: Sequence[str], budget: int) -> list[str]:
         stats = self.stats()
-        ranked = sorted((self.document_count(stats, t), i, t) for i, t in enumerate(terms))
-        out: list[str] = []
-        total = 0
-        for count, _, term in ranked:
-            if out and total + count > budget:
-                break
-            out.append(term)
-            total += count
-        return out
+        counts = [self.document_count(stats, term) for term in terms]
+        return rarest_within(terms, counts, budget)
 
     def rank(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -13,15 +12,13 @@ import numpy.typing as npt
 
 from paperradar.models import Feedback, Profile, Rule
 from paperradar.store.api.radar import DigestItem, DigestRecord, DigestSummary, ShownPaper
+from paperradar.store.background import BackgroundSamples
 from paperradar.store.sqlite.base import SqliteRepo
 
 if TYPE_CHECKING:
     from paperradar.store.sqlite.store import SqliteStore
 
 Vectors = Mapping[int, npt.NDArray[np.float32]]
-
-#: background samples kept per store (one per profile seed, model, newest paper and size)
-_BACKGROUND_MAX = 16
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -33,8 +30,11 @@ class SqliteRadar(SqliteRepo):
 
     def __init__(self, db: SqliteStore) -> None:
         super().__init__(db)
-        self._background: dict[tuple[str, int, int, int], Vectors] = {}
-        self._background_lock = threading.Lock()
+        # the vectors are read on demand: the store wires its repositories after this one
+        self._background = BackgroundSamples(
+            lambda: self._db.papers.max_id(),
+            lambda model, ids: self._db.vectors.for_papers(model, ids),
+        )
 
     # -- profiles
 
@@ -254,18 +254,4 @@ class SqliteRadar(SqliteRepo):
     # -- the feedback classifier's background
 
     def background(self, model: str, n: int, seed: int) -> Vectors:
-        top = self._db.papers.max_id()
-        if top == 0 or n <= 0:
-            return {}
-        key = (model, seed, top, n)
-        with self._background_lock:
-            found = self._background.get(key)
-        if found is None:
-            rng = np.random.default_rng(seed)
-            picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 3)})
-            found = self._db.vectors.for_papers(model, picks)
-            with self._background_lock:
-                if key not in self._background and len(self._background) >= _BACKGROUND_MAX:
-                    self._background.pop(next(iter(self._background)))
-                self._background[key] = found
-        return found
+        return self._background.sample(model, n, seed)

@@ -4,6 +4,7 @@ $PAPERRADAR_STORE, [store] url), on the real test server."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,8 @@ from paperradar.store.postgres.store import PgStore
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    schema = pgserver.new_schema()
-    try:
-        yield pgserver.schema_url(schema)
-    finally:
-        pgserver.drop_schema(schema)
+    with pgserver.schema() as url:
+        yield url
 
 
 def test_no_url_is_the_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +85,14 @@ def test_the_cli_ingests_and_searches_on_postgres(tmp_path: Path, pg_url: str) -
     stats = run_cli(home, "--store", pg_url, "stats", "--json")
     assert stats.code == 0, stats.stderr
     assert json.loads(stats.stdout)["papers"] == 2518
+
+
+def test_a_server_that_is_not_there_is_one_line_at_once(tmp_path: Path) -> None:
+    missing = f"postgresql://radar@/radar?host={tmp_path / 'nowhere'}"
+    began = time.monotonic()
+    result = run_cli(tmp_path / "home", "--store", missing, "stats")
+    assert result.code == 1
+    assert time.monotonic() - began < 10
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open the store at postgresql://")
+    assert "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ transaction: nobody else waits for it but another writer of papers.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from paperradar.errors import StoreBusyError, StoreError
 
 #: connections the pool may hold: one per thread that uses the store (the web app's workers)
 POOL_MAX = 64
+#: how long the first connection may take to be made, in seconds
+CONNECT_TIMEOUT_S = 10
 #: how long a thread waits for a free connection, in seconds
 POOL_TIMEOUT_S = 30.0
 #: seconds a statement waits for a lock (another transaction's row) before it fails as busy
@@ -37,6 +40,9 @@ LOCK_TIMEOUT_S = 10
 CHANNEL = "paperradar_changes"
 
 Conn = psycopg.Connection[dict[str, Any]]
+# the pool logs each failed connection attempt: to the application's logging where there is
+# any, never as Python's last-resort lines on a command's stderr (the store says it once)
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
@@ -94,6 +100,11 @@ class PgStore:
         self._held_lock = threading.Lock()
         self._changes = 0  # commits seen: the notifications received
         self._changes_lock = threading.Lock()
+        try:  # one plain connection first: a server that is not there fails at once, clearly
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"cannot open the store at {redacted(url)}: {reason}") from exc
         try:
             self._pool: ConnectionPool[Conn] = ConnectionPool(
                 url,

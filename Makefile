@@ -75,7 +75,7 @@ fuzz: install
 
 # every benchmark in turn (hours: search.py alone builds and queries a 1M-paper store), each
 # writing benchmarks/results/NAME.json; a failing one does not stop the others; then one table
-BENCHMARKS := ingest readers embed search csfcube digest affinity ranking authors web abuse ingest_beside_writers cold explanations
+BENCHMARKS := ingest readers embed search csfcube digest affinity ranking authors web abuse ingest_beside_writers postgres cold explanations
 bench: install
 	@failed=; for name in $(BENCHMARKS); do \
 	  echo "== benchmarks/$$name.py"; \

@@ -45,6 +45,7 @@ BENCHMARKS = (
     "explanations",
     "abuse",
     "ingest_beside_writers",
+    "postgres",
 )
 #: settled one-off experiments (benchmarks/experiments/), shown after the benchmarks
 EXPERIMENTS = ("fusion",)

@@ -5,11 +5,13 @@ server named by ``PAPERRADAR_TEST_PG_URL``. Each test gets a schema of its own o
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,3 +72,13 @@ def schema_url(schema: str) -> str:
 def drop_schema(schema: str) -> None:
     with psycopg.connect(server_url(), autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextlib.contextmanager
+def schema() -> Iterator[str]:
+    """The URL of a fresh schema on the test server, dropped afterwards."""
+    name = new_schema()
+    try:
+        yield schema_url(name)
+    finally:
+        drop_schema(name)

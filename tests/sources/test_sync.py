@@ -26,8 +26,16 @@ OAI = FIXTURES / "arxiv" / "oai-pmh"
 WEB = FIXTURES / "web"
 TOKEN_1, TOKEN_2 = "7734512|1001", "7734512|2001"
 JSON = {"Content-Type": "application/json"}
-TODAY = dt.date.today()
-SINCE = TODAY - dt.timedelta(days=2)
+
+
+def today() -> dt.date:
+    """Today, asked when it is needed: a suite that runs past midnight sees the new day, as
+    the sync it checks does."""
+    return dt.date.today()
+
+
+def since() -> dt.date:
+    return today() - dt.timedelta(days=2)
 
 
 def text(path: Path) -> str:
@@ -54,7 +62,7 @@ def serve_hf(server: LocalServer) -> None:
         server.route(
             "/api/daily_papers",
             [Reply(body=text(WEB / f"hf_daily_2026-11-20_p{page}.json"), headers=JSON)],
-            match={"date": SINCE.isoformat(), "p": str(page)},
+            match={"date": since().isoformat(), "p": str(page)},
         )
 
 
@@ -74,12 +82,12 @@ timeout = 10
 [sources.arxiv]
 kind = "arxiv-oai"
 base_url = "{server.url}/oai"
-since = "{SINCE.isoformat()}"
+since = "{since().isoformat()}"
 
 [sources.hf]
 kind = "hf-daily"
 base_url = "{server.url}"
-since = "{SINCE.isoformat()}"
+since = "{since().isoformat()}"
 limit = 2
 {extra}
 """,
@@ -108,7 +116,7 @@ def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     assert runs["arxiv"]["pages"] == 3 and runs["arxiv"]["complete"]
     assert runs["arxiv"]["new"] == 5 and runs["arxiv"]["notes"] == {"deleted": 1}
     assert runs["hf"]["new"] == 3 and runs["hf"]["error"] is None
-    assert runs["arxiv"]["cursor"] == {"until": TODAY.isoformat()}
+    assert runs["arxiv"]["cursor"] == {"until": today().isoformat()}
     with db(home) as conn:
         assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 8
         states = dict(conn.execute("SELECT name, checkpoint FROM source_state"))
@@ -119,7 +127,9 @@ def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert min(gaps) >= 0.2, gaps  # 0.25 s between starts; arrival times jitter a little
     first = http_server.requests("/oai")[0]
-    assert first.param("from") == SINCE.isoformat() and first.param("until") == TODAY.isoformat()
+    assert (
+        first.param("from") == since().isoformat() and first.param("until") == today().isoformat()
+    )
     assert "tests@example.org" in first.headers["User-Agent"]
 
     # the next run starts where this one ended: nothing is stored twice
@@ -127,12 +137,12 @@ def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     result, report = sync_json(home)
     assert result.code == 0, result.stderr
     again = http_server.requests("/oai")[before]
-    assert again.param("from") == TODAY.isoformat()
+    assert again.param("from") == today().isoformat()
     with db(home) as conn:
         assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 8
 
     status = run_cli(home, "sync", "--status")
-    assert f'arxiv (arxiv-oai): cursor {{"until":"{TODAY.isoformat()}"}}' in status.stdout
+    assert f'arxiv (arxiv-oai): cursor {{"until":"{today().isoformat()}"}}' in status.stdout
 
 
 def test_a_failing_source_is_reported_and_the_others_still_run(
@@ -203,7 +213,7 @@ def test_dry_run_shows_the_first_requests_and_fetches_nothing(
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"arxiv: would start with {http_server.url}/oai?verb=ListRecords")
-    assert f"from={SINCE.isoformat()}" in lines[0]
+    assert f"from={since().isoformat()}" in lines[0]
     assert lines[1].startswith(f"hf: would start with {http_server.url}/api/daily_papers?date=")
     assert http_server.requests() == []
     with db(home) as conn:

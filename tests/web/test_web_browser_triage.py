@@ -243,8 +243,15 @@ def test_keys_move_like_and_the_liked_paper_is_shown_after_a_rerank(
     page.keyboard.press("s")
     saved = page.locator(f'#radar-list article.card[data-paper-id="{ids[1]}"] button.save')
     expect(saved).to_have_attribute("aria-pressed", "true", timeout=30_000)
-    # keys are ignored while typing; ? shows the list of keys, Escape hides it
-    page.locator("#radar-form input[name=day]").focus()
+    # keys are ignored while typing; ? shows the list of keys, Escape hides it. The save's
+    # swap must have settled first: settling gives the swapped card its focus back, which
+    # would take it from the field (under load that came after the focus, and "j" moved on)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    field = page.locator("#radar-form input[name=day]")
+    field.focus()
+    expect(field).to_be_focused()
     page.keyboard.press("j")
     assert page.locator("article.card.current").get_attribute("data-paper-id") == ids[1]
     page.locator("main h1").click()

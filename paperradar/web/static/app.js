@@ -130,11 +130,16 @@ document.addEventListener("click", function (event) {
     }
   });
 
-  // a pressed button's card is swapped for a new one: keep it current (and focused)
+  // a pressed button's card is swapped for a new one: keep it current (and focused), unless
+  // the reader has gone on to type somewhere meanwhile: their field keeps the focus
   document.addEventListener("htmx:load", function (event) {
     var card = event.target;
     if (card instanceof Element && card.matches("article.card") && card.dataset.paperId === currentId) {
-      select(card);
+      if (typing(document.activeElement)) {
+        cards().forEach(function (c) { c.classList.toggle("current", c === card); });
+      } else {
+        select(card);
+      }
     }
   });
 

@@ -5,10 +5,14 @@ papers), kept for the last few questions."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from paperradar.store.api import Store
 
 Vectors = Mapping[int, npt.NDArray[np.float32]]
 
@@ -17,21 +21,17 @@ KEPT = 16
 
 
 class BackgroundSamples:
-    """``sample(model, n, seed)``; ``newest()`` gives the largest row id, ``vectors(model,
-    ids)`` the stored vectors of those papers (the papers without one are left out)."""
+    """``sample(model, n, seed)`` over ``store``: its newest row id (``papers.max_id``) and the
+    stored vectors of the papers drawn (``vectors.for_papers``; papers without one are left
+    out), both asked when a sample is made."""
 
-    def __init__(
-        self,
-        newest: Callable[[], int],
-        vectors: Callable[[str, Sequence[int]], Vectors],
-    ) -> None:
-        self._newest = newest
-        self._vectors = vectors
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._kept: dict[tuple[str, int, int, int], Vectors] = {}
         self._lock = threading.Lock()
 
     def sample(self, model: str, n: int, seed: int) -> Vectors:
-        top = self._newest()
+        top = self._store.papers.max_id()
         if top == 0 or n <= 0:
             return {}
         key = (model, seed, top, n)
@@ -40,7 +40,7 @@ class BackgroundSamples:
         if found is None:
             rng = np.random.default_rng(seed)
             picks = sorted({int(i) for i in rng.integers(1, top + 1, size=n * 3)})
-            found = self._vectors(model, picks)
+            found = self._store.vectors.for_papers(model, picks)
             with self._lock:
                 if key not in self._kept and len(self._kept) >= KEPT:
                     self._kept.pop(next(iter(self._kept)))

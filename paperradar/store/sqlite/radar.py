@@ -30,11 +30,7 @@ class SqliteRadar(SqliteRepo):
 
     def __init__(self, db: SqliteStore) -> None:
         super().__init__(db)
-        # the vectors are read on demand: the store wires its repositories after this one
-        self._background = BackgroundSamples(
-            lambda: self._db.papers.max_id(),
-            lambda model, ids: self._db.vectors.for_papers(model, ids),
-        )
+        self._background = BackgroundSamples(db)
 
     # -- profiles
 

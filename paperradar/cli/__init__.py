@@ -6,8 +6,8 @@ Every command turns a PaperRadarError into ``error: <message>`` on stderr and ex
 This module defines the ``paperradar`` group and adds the commands of its modules to it:
 library (ingest, search, similar, embed, show, stats), profiles (profile, feedback, rules),
 reading (saved, export, cite), digests (digest, deliver, trending, affinity), sources (sync,
-watch, profile add-author), web (serve, user) and eval. They share paperradar.cli.common and
-import nothing from here.
+watch, profile add-author), web (serve, user), eval and store (store copy). They share
+paperradar.cli.common and import nothing from here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ from pathlib import Path
 import click
 
 from paperradar import __version__
-from paperradar.cli import digests, eval, init, library, profiles, reading, sources, web
+from paperradar.cli import (
+    digests,
+    eval,
+    init,
+    library,
+    profiles,
+    reading,
+    sources,
+    store,
+    web,
+)
 from paperradar.cli.common import reset_consoles
 from paperradar.config import STORE_ENV
 
@@ -47,7 +57,7 @@ def main(ctx: click.Context, home: Path | None, store_url: str | None) -> None:
         os.environ[STORE_ENV] = store_url
 
 
-for _module in (init, library, profiles, reading, digests, sources, web, eval):
+for _module in (init, library, profiles, reading, digests, sources, web, eval, store):
     for _command in _module.commands.commands:
         main.add_command(_command)
 profiles.profile.add_command(sources.profile_add_author)

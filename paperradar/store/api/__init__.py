@@ -3,8 +3,9 @@
 A :class:`Store` is one open store (the SQLite file today; a PostgreSQL server next). It hands
 out repositories by aggregate -- :attr:`~Store.papers`, :attr:`~Store.keyword`,
 :attr:`~Store.vectors`, :attr:`~Store.radar`, :attr:`~Store.delivery`,
-:attr:`~Store.scheduling`, :attr:`~Store.accounts` -- whose methods take and return plain
-values and the dataclasses defined beside them, never cursors, rows or SQL.
+:attr:`~Store.scheduling`, :attr:`~Store.accounts`, :attr:`~Store.copying` -- whose methods
+take and return plain values and the dataclasses defined beside them, never cursors, rows or
+SQL.
 
 The contract, for every backend (docs/architecture.md):
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Protocol, Self
 
 from paperradar.store.api.accounts import AccountRepo
+from paperradar.store.api.copying import CopyRepo
 from paperradar.store.api.delivery import DeliveryRepo
 from paperradar.store.api.keyword import KeywordIndex
 from paperradar.store.api.papers import PaperRepo
@@ -77,6 +79,11 @@ class Store(Protocol):
     @property
     def accounts(self) -> AccountRepo: ...
 
+    @property
+    def copying(self) -> CopyRepo:
+        """Rows in the neutral form, for ``store copy`` (:mod:`paperradar.store.copying`)."""
+        ...
+
     def transaction(self, papers: bool = False) -> AbstractContextManager[None]:
         """One unit of work: committed whole, or rolled back whole on any exception.
         ``papers``: it writes papers, so it waits for a bulk ingest in progress to end
@@ -111,6 +118,7 @@ class Store(Protocol):
 
 __all__ = [
     "AccountRepo",
+    "CopyRepo",
     "DeliveryRepo",
     "KeywordIndex",
     "PaperRepo",

@@ -134,6 +134,7 @@ class PgStore:
     def _wire(self) -> None:
         """Attach the repositories."""
         from paperradar.store.postgres.accounts import PgAccounts
+        from paperradar.store.postgres.copying import PgCopying
         from paperradar.store.postgres.delivery import PgDelivery
         from paperradar.store.postgres.keyword import PgKeyword
         from paperradar.store.postgres.papers import PgPapers
@@ -148,6 +149,7 @@ class PgStore:
         self.delivery = PgDelivery(self)
         self.scheduling = PgScheduling(self)
         self.accounts = PgAccounts(self)
+        self.copying = PgCopying(self)
 
     # -- connections ----------------------------------------------------------------------
 

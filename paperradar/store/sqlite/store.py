@@ -114,6 +114,7 @@ class SqliteStore:
     def _wire(self) -> None:
         """Attach the repositories (each holds its own caches, validated by version())."""
         from paperradar.store.sqlite.accounts import SqliteAccounts
+        from paperradar.store.sqlite.copying import SqliteCopying
         from paperradar.store.sqlite.delivery import SqliteDelivery
         from paperradar.store.sqlite.keyword import SqliteKeyword
         from paperradar.store.sqlite.papers import SqlitePapers
@@ -128,6 +129,7 @@ class SqliteStore:
         self.delivery = SqliteDelivery(self)
         self.scheduling = SqliteScheduling(self)
         self.accounts = SqliteAccounts(self)
+        self.copying = SqliteCopying(self)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

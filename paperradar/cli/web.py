@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 
 import click
 
 from paperradar.cli.common import CommandSet, emit_json, err, handle_errors, home_store, out
-from paperradar.config import resolve_home
+from paperradar.config import HOME_ENV, resolve_home
 from paperradar.errors import UsageError
 
 commands = CommandSet()
@@ -34,13 +35,20 @@ def _is_loopback(host: str) -> bool:
     is_flag=True,
     help="No login: every profile is yours (only on a loopback address).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Server processes sharing the store (PostgreSQL is the store for several).",
+)
 @click.pass_context
 @handle_errors
-def serve(ctx: click.Context, host: str, port: int, single_user: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, single_user: bool, workers: int) -> None:
     """Serve the web app: the radar, search, papers, trending, profiles and the topic map."""
     import uvicorn
 
-    from paperradar.web.app import create_app
+    from paperradar.web.app import SINGLE_USER_ENV, create_app
 
     if single_user and not _is_loopback(host):
         raise UsageError(
@@ -48,15 +56,27 @@ def serve(ctx: click.Context, host: str, port: int, single_user: bool) -> None:
         )
     if not 0 < port < 65536:
         raise UsageError(f"--port must be 1-65535, not {port}")
+    if workers < 1:
+        raise UsageError(f"--workers must be 1 or more, not {workers}")
     home = resolve_home(ctx.obj["home"])
-    app = create_app(home, single_user=single_user)
+    # made here even for several workers: the store is opened (created, migrated) once, and
+    # a bad store or home fails here, as one line, before any worker starts
+    app = create_app(home, single_user=single_user, warm_up=workers == 1)
     state = app.state.web
     if not single_user and not state.store.accounts.has_users():
         err.print("warning: no users yet: add one with `paperradar user add NAME`", markup=False)
     mode = "single-user, no login" if single_user else "log in with a user account"
-    err.print(f"serving {home} on http://{host}:{port}/ ({mode})", markup=False)
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    err.print(f"serving {home} on http://{host}:{port}/ ({mode}{processes})", markup=False)
+    if workers > 1:
+        state.store.close()  # each worker opens its own
+        # the workers are fresh interpreters (spawned): they make the app from the environment
+        os.environ[HOME_ENV] = str(home)
+        os.environ[SINGLE_USER_ENV] = "1" if single_user else "0"
     uvicorn.run(
-        app,
+        app if workers == 1 else "paperradar.web.app:app_from_env",
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",

@@ -20,6 +20,11 @@ sooner while another request's thread runs Python (a slow request's work delays 
 by at most that much per wait). At shut-down the children reading uploads are killed, so no
 request keeps the server up.
 
+Several processes can serve one store (``paperradar serve --workers N``, or gunicorn with
+uvicorn workers and the factory :func:`app_from_env`): each makes its own app from the
+environment, and whatever one process must know of another's requests (sessions, failed
+logins, single-user mode's CSRF token) is in the store or the home (web/deps.py).
+
 A busy store (another writer held the write lock past the busy timeout) or a full set of
 upload readers answers ``503`` with ``Retry-After``: the request may simply be sent again.
 """
@@ -27,6 +32,7 @@ upload readers answers ``503`` with ``Retry-After``: the request may simply be s
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +47,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperradar.config import resolve_home
 from paperradar.embedding import Embedder
 from paperradar.errors import BusyError, PaperRadarError, StoreBusyError
 from paperradar.web.deps import (
@@ -49,6 +56,9 @@ from paperradar.web.deps import (
     render,
 )
 from paperradar.web.routes import register
+
+#: set to 1 in the environment, :func:`app_from_env` serves in single-user mode
+SINGLE_USER_ENV = "PAPERRADAR_SINGLE_USER"
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -218,3 +228,14 @@ def create_app(
 
     register(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app a worker process makes for itself (uvicorn's ``factory=True``, gunicorn's
+    ``paperradar.web.app:app_from_env()``): the home of ``$PAPERRADAR_HOME`` (else the
+    default home), its store as ``open_store`` picks it (``$PAPERRADAR_STORE``, else
+    ``[store] url``, else the SQLite file), single-user mode when ``$PAPERRADAR_SINGLE_USER``
+    is 1. Single-user mode still answers loopback names only (the Host check above), however
+    the server was bound."""
+    single_user = os.environ.get(SINGLE_USER_ENV, "").strip() == "1"
+    return create_app(resolve_home(None), single_user=single_user)

@@ -6,6 +6,10 @@ to it (SQLite; a server backend hands out pooled ones), so requests run in paral
 request waits for another's. The caches behind search and ranking belong to the store and
 are checked against its version, so every thread sees what any other committed.
 
+Several server processes (``paperradar serve --workers N``, or gunicorn) can serve one
+store: sessions and failed logins live in the store, and single-user mode's CSRF token in a
+file of the home (:func:`shared_secret`), so any process answers any request.
+
 The embedder is made once, however many requests ask for it at once; :meth:`WebState.warm_up`
 (run by the app in a background thread at start-up) loads its model and imports what the
 first re-rank needs, so that no request has to.
@@ -13,8 +17,10 @@ first re-rank needs, so that no request has to.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -29,7 +35,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from paperradar.config import load_config
 from paperradar.embedding import Embedder, default_embedder
-from paperradar.errors import PaperRadarError
+from paperradar.errors import ConfigError, PaperRadarError
 from paperradar.radar.trending import TrendingCache
 from paperradar.readers.isolated import IsolatedReader
 from paperradar.search.rerank import Reranker, configured_reranker
@@ -37,7 +43,13 @@ from paperradar.store import open_store
 from paperradar.store.api import Store
 from paperradar.web.accounts import Session, User, session_for
 from paperradar.web.hashing import PasswordChecks
-from paperradar.web.throttle import CLIENT_LIMIT, CLIENT_WINDOW_S, LoginThrottle
+from paperradar.web.throttle import (
+    CLIENT_LIMIT,
+    CLIENT_SCOPE,
+    CLIENT_WINDOW_S,
+    NAME_SCOPE,
+    LoginThrottle,
+)
 
 SESSION_COOKIE = "pr_session"
 LOGIN_COOKIE = "pr_login"
@@ -45,6 +57,8 @@ LOGIN_COOKIE = "pr_login"
 MAX_BODY = 5 * 1024 * 1024
 #: the text the warm-up embeds to load the model
 WARM_UP_TEXT = "paperradar warm-up"
+#: single-user mode's CSRF token, in the home: the same in every server process
+CSRF_FILE = "single-user-csrf"
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +85,23 @@ class WebState:
         self.store = open_store(home)  # shared by the worker threads, a connection each
         #: the trending page's answers, kept until the store changes
         self.trending = TrendingCache(self.store)
+        #: the radar's first pages, kept while what they are ranked from is unchanged
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._reranker: Reranker | None = None
         #: set when :meth:`warm_up` has finished (loaded, or failed and logged)
         self.warmed = threading.Event()
-        self.local_csrf = secrets.token_urlsafe(32)  # single-user mode has no session
+        #: single-user mode has no session: one token for every process serving the home
+        self.local_csrf = shared_secret(home / CSRF_FILE) if single_user else ""
         #: (profile, day) -> the ranked entries the radar last showed, by row id: a feedback
         #: button answers its card with the score it had, without ranking the day again
         self.shown: dict[tuple[str, str], dict[int, Any]] = {}
-        self.logins = LoginThrottle()  # failed logins per account name
+        #: failed logins per account name, counted in the store (every process the same)
+        self.logins = LoginThrottle(self.store.accounts, NAME_SCOPE)
         #: failed logins per client address
-        self.clients = LoginThrottle(CLIENT_LIMIT, CLIENT_WINDOW_S)
+        self.clients = LoginThrottle(
+            self.store.accounts, CLIENT_SCOPE, CLIENT_LIMIT, CLIENT_WINDOW_S
+        )
         #: reads uploaded and pasted files in child processes (killed when the server stops)
         self.reading = IsolatedReader()
         #: the password checks: one at a time, on a low-priority thread of their own
@@ -127,6 +146,32 @@ class WebState:
         if self._reranker is None:
             self._reranker = configured_reranker(load_config(self.home))
         return self._reranker
+
+
+def shared_secret(path: Path) -> str:
+    """The random token in ``path``, made by the first process that asks: written to a
+    private temporary file (mode 0600) and linked into place, so the file appears whole or
+    not at all, and of processes racing to make it the first link wins and all read it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as file:
+                    file.write(secrets.token_urlsafe(32) + "\n")
+                    file.flush()
+                    os.fsync(file.fileno())
+                with contextlib.suppress(FileExistsError):  # another process's token stays
+                    os.link(temp, path)  # never replaces a file
+            finally:
+                temp.unlink(missing_ok=True)
+        token = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read or make the single-user CSRF token: {exc}") from exc
+    if len(token) < 32:
+        raise ConfigError(f"{path}: not a CSRF token (delete the file to make a new one)")
+    return token
 
 
 def state_of(request: Request) -> WebState:

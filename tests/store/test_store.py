@@ -55,6 +55,8 @@ def test_store_file_is_sqlite_in_wal_mode_with_migrations(store: Store, tmp_path
         "0005_sources",
         "0006_users",
         "0007_ingest_runs",
+        "0008_store_copies",
+        "0009_login_failures",
     ]
     Store.open(tmp_path).close()  # reopening applies nothing twice
     assert [

@@ -87,6 +87,28 @@ class AccountRepo(Protocol):
         """Delete the session of a token hash, if any."""
         ...
 
+    # -- failed logins (shared by every server process: web/throttle.py)
+
+    def record_login_failure(self, scope: str, key: str, at: dt.datetime) -> None:
+        """Count a failed login for ``key`` (an account name or a client address, as the
+        caller folds it) in ``scope`` (``name`` or ``client``) at ``at``."""
+        ...
+
+    def login_failures(
+        self, scope: str, key: str, since: dt.datetime, limit: int
+    ) -> list[dt.datetime]:
+        """The times of ``key``'s failures in ``scope`` after ``since``, newest first, at
+        most ``limit`` of them."""
+        ...
+
+    def clear_login_failures(self, scope: str, key: str) -> None:
+        """Forget ``key``'s failures in ``scope`` (a successful login)."""
+        ...
+
+    def prune_login_failures(self, scope: str, before: dt.datetime) -> int:
+        """Delete the failures in ``scope`` at or before ``before``; return how many."""
+        ...
+
     # -- ownership
 
     def owned_profiles(self, user_id: int) -> list[str]:

@@ -114,6 +114,38 @@ class PgAccounts(PgRepo):
         with self._db.transaction():
             self.conn.execute("DELETE FROM sessions WHERE token_hash = %s", (token_hash,))
 
+    # -- failed logins (no change notification: web/throttle.py) -------------------------
+
+    def record_login_failure(self, scope: str, key: str, at: dt.datetime) -> None:
+        with self._db.transaction():
+            self.conn.execute(
+                "INSERT INTO login_failures(scope, key, at) VALUES (%s, %s, %s)",
+                (scope, key, at),
+            )
+
+    def login_failures(
+        self, scope: str, key: str, since: dt.datetime, limit: int
+    ) -> list[dt.datetime]:
+        rows = self.conn.execute(
+            "SELECT at FROM login_failures WHERE scope = %s AND key = %s AND at > %s "
+            "ORDER BY at DESC LIMIT %s",
+            (scope, key, since, limit),
+        ).fetchall()
+        return [row["at"].astimezone(dt.UTC) for row in rows]
+
+    def clear_login_failures(self, scope: str, key: str) -> None:
+        with self._db.transaction():
+            self.conn.execute(
+                "DELETE FROM login_failures WHERE scope = %s AND key = %s", (scope, key)
+            )
+
+    def prune_login_failures(self, scope: str, before: dt.datetime) -> int:
+        with self._db.transaction():
+            cursor = self.conn.execute(
+                "DELETE FROM login_failures WHERE scope = %s AND at <= %s", (scope, before)
+            )
+        return int(cursor.rowcount)
+
     # -- ownership ----------------------------------------------------------------------
 
     def owned_profiles(self, user_id: int) -> list[str]:

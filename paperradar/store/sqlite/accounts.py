@@ -102,6 +102,39 @@ class SqliteAccounts(SqliteRepo):
         with self._db.transaction():
             self.conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
+    # -- failed logins (times as seconds since the epoch) --------------------------------
+
+    def record_login_failure(self, scope: str, key: str, at: dt.datetime) -> None:
+        with self._db.transaction():
+            self.conn.execute(
+                "INSERT INTO login_failures(scope, key, at) VALUES (?, ?, ?)",
+                (scope, key, at.timestamp()),
+            )
+
+    def login_failures(
+        self, scope: str, key: str, since: dt.datetime, limit: int
+    ) -> list[dt.datetime]:
+        rows = self.conn.execute(
+            "SELECT at FROM login_failures WHERE scope = ? AND key = ? AND at > ? "
+            "ORDER BY at DESC LIMIT ?",
+            (scope, key, since.timestamp(), limit),
+        ).fetchall()
+        return [dt.datetime.fromtimestamp(float(row["at"]), dt.UTC) for row in rows]
+
+    def clear_login_failures(self, scope: str, key: str) -> None:
+        with self._db.transaction():
+            self.conn.execute(
+                "DELETE FROM login_failures WHERE scope = ? AND key = ?", (scope, key)
+            )
+
+    def prune_login_failures(self, scope: str, before: dt.datetime) -> int:
+        with self._db.transaction():
+            cursor = self.conn.execute(
+                "DELETE FROM login_failures WHERE scope = ? AND at <= ?",
+                (scope, before.timestamp()),
+            )
+        return int(cursor.rowcount)
+
     # -- ownership ----------------------------------------------------------------------
 
     def owned_profiles(self, user_id: int) -> list[str]:

@@ -42,6 +42,7 @@ from paperradar.search.rerank import Reranker, configured_reranker
 from paperradar.store import open_store
 from paperradar.store.api import Store
 from paperradar.web.accounts import Session, User, session_for
+from paperradar.web.first_pages import FirstPages
 from paperradar.web.hashing import PasswordChecks
 from paperradar.web.throttle import (
     CLIENT_LIMIT,
@@ -86,6 +87,7 @@ class WebState:
         #: the trending page's answers, kept until the store changes
         self.trending = TrendingCache(self.store)
         #: the radar's first pages, kept while what they are ranked from is unchanged
+        self.first_pages = FirstPages(self.store)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._reranker: Reranker | None = None

@@ -13,6 +13,7 @@ leave the ranking, and the page lists them apart ("Rated on this day").
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -168,14 +169,28 @@ def _offset(text: str) -> int:
 
 
 def _first_page(request: Request, store: Store, name: str, day: dt.date) -> Digest:
-    return make_digest(
-        store,
+    """The day's first page for the profile: kept by the process while what it is ranked
+    from is unchanged (web/first_pages.py)."""
+    state = state_of(request)
+    options = DigestOptions(start=day, end=day, top=TOP, record=False, reranker=state.reranker)
+    return state.first_pages.get(
         name,
-        state_of(request).embedder,
-        DigestOptions(
-            start=day, end=day, top=TOP, record=False, reranker=state_of(request).reranker
-        ),
+        day,
+        lambda: _ranked_from(store, name, day),
+        lambda: make_digest(store, name, state.embedder, options),
     )
+
+
+def _ranked_from(store: Store, name: str, day: dt.date) -> str:
+    """A fingerprint of what the day's first page is ranked from: the profile (papers, rules,
+    feedback), the day's candidates and the papers the profile's other digests showed."""
+    prof = load_profile(store, name)
+    parts = (
+        repr(prof),
+        candidate_ids(store, day, day),
+        sorted(shown_before(store, prof.id, day, day)),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _keep(request: Request, name: str, day: dt.date, entries: Sequence[Ranked]) -> dict[int, Any]:

@@ -1,15 +1,16 @@
-"""SIGKILL at a random point of ``paperradar sync``, then a re-run.
+"""SIGKILL at a random point of ``paperradar sync``, then a re-run, on both storage backends
+(tests/helpers/backends.py).
 
 Two ``arxiv-oai`` sources harvest a real OAI-PMH server on 127.0.0.1: ``ListRecords`` over a
-datestamp window, many pages linked by resumption tokens, ``noRecordsMatch`` for a window
-with nothing new. The records are the shipped arXiv slice (set ``cs``) and a copy of it under
-other ids (set ``math``), written as arXiv's ``metadataPrefix=arXiv`` records; a token names
-how many records of its set came before its page, so the store can be checked against it.
+datestamp window, many pages linked by resumption tokens, ``noRecordsMatch`` for a window with
+nothing new. The records are the shipped arXiv slice (set ``cs``) and a copy of it under other
+ids (set ``math``), written as arXiv's ``metadataPrefix=arXiv`` records; a token names how many
+records of its set came before its page, so the store can be checked against it.
 
 A whole sync is timed first (once, on this machine); each trial starts one on a fresh home,
 kills it with SIGKILL after a delay drawn over that time, and then checks:
 
-- SQLite's and FTS5's integrity;
+- the store's integrity (SQLite's and FTS5's checks, or PostgreSQL's amcheck);
 - no paper or sighting stored twice (each record is one paper with one sighting);
 - the checkpoints agree with the store: a source that has not started has nothing stored,
   an interrupted one has exactly the records before its checkpoint's token (or none, when it
@@ -17,8 +18,8 @@ kills it with SIGKILL after a delay drawn over that time, and then checks:
 - a re-run completes both sources with every paper present exactly once, resumes from the
   checkpoint, and asks again only for the page that was in flight at the kill.
 
-``PAPERRADAR_FAULT_TRIALS`` sets the trials (tests/helpers/faults.py). Real processes,
-timed: these tests run alone (marker ``serial``).
+``PAPERRADAR_FAULT_TRIALS`` sets the trials (tests/helpers/faults.py; PostgreSQL gets half).
+Real processes, timed: these tests run alone (marker ``serial``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import datetime as dt
 import gzip
 import json
 import random
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,8 +37,9 @@ from xml.sax.saxutils import escape
 
 import orjson
 import pytest
-from helpers import paths
-from helpers.faults import SEEDS, check_store, kill_after, timed
+from helpers import backends, paths
+from helpers.backends import PerBackend
+from helpers.faults import TRIALS_ON_BOTH, check_store, kill_after, timed
 from helpers.httpserver import LocalServer, Logged, Reply
 
 pytestmark = [pytest.mark.serial, pytest.mark.slow]
@@ -158,18 +159,16 @@ def harvest() -> Iterator[Harvest]:
 
 
 def configure(home: Path, server: LocalServer) -> Path:
-    home.mkdir(parents=True, exist_ok=True)
     sources = "".join(
         f'\n[sources.{set_spec}]\nkind = "arxiv-oai"\nbase_url = "{server.url}/oai"\n'
         f'set = "{set_spec}"\nsince = "{SINCE.isoformat()}"\n'
         for set_spec in SETS
     )
-    (home / "config.toml").write_text(
+    return backends.write_config(
+        home,
         '[http]\ncontact = "tests@example.org"\nattempts = 2\nbackoff = 0.01\ntimeout = 30\n'
         f'\n[http.intervals]\n"127.0.0.1" = 0.01\n{sources}',
-        encoding="utf-8",
     )
-    return home
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,29 +180,23 @@ class State:
     failures: int
 
 
+def _json(value: Any) -> Any:
+    """A JSON column's value: text in SQLite, already decoded by psycopg."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def source_states(home: Path) -> dict[str, State]:
-    conn = sqlite3.connect(home / "paperradar.db")
-    try:
-        rows = conn.execute("SELECT name, cursor, checkpoint, failures FROM source_state")
-        return {
-            name: State(json.loads(cursor), json.loads(checkpoint) if checkpoint else None, fails)
-            for name, cursor, checkpoint, fails in rows
-        }
-    finally:
-        conn.close()
+    rows = backends.rows(home, "SELECT name, cursor, checkpoint, failures FROM source_state")
+    return {
+        name: State(_json(cursor), _json(checkpoint) if checkpoint else None, fails)
+        for name, cursor, checkpoint, fails in rows
+    }
 
 
 def stored_per_set(home: Path) -> dict[str, int]:
     """Papers stored from each set (told apart by their arXiv id prefix)."""
-    conn = sqlite3.connect(home / "paperradar.db")
-    try:
-        math = int(
-            conn.execute("SELECT count(*) FROM papers WHERE arxiv_id LIKE '2301.%'").fetchone()[0]
-        )
-        every = int(conn.execute("SELECT count(*) FROM papers").fetchone()[0])
-    finally:
-        conn.close()
-    return {"cs": every - math, "math": math}
+    math = backends.count(home, "papers", "arxiv_id LIKE '2301.%'")
+    return {"cs": backends.count(home, "papers") - math, "math": math}
 
 
 def expected_stored(state: State | None, total: int) -> int:
@@ -222,19 +215,29 @@ def expected_stored(state: State | None, total: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def duration(tmp_path_factory: pytest.TempPathFactory, harvest: Harvest) -> float:
-    """How long a whole sync of both sets takes on this machine."""
-    home = configure(tmp_path_factory.mktemp("measure") / "home", harvest.server)
-    seconds = timed(home, "sync")
-    counts = check_store(home)
-    total = sum(harvest.total(s) for s in SETS)
-    assert counts.papers == counts.sightings == total
-    return seconds
+def durations(tmp_path_factory: pytest.TempPathFactory, harvest: Harvest) -> PerBackend[float]:
+    """How long a whole sync of both sets takes on this machine, on each backend."""
+
+    def measure(backend: str) -> float:
+        home = backends.make_home(tmp_path_factory.mktemp("measure") / "home", backend)
+        seconds = timed(configure(home, harvest.server), "sync")
+        counts = check_store(home)
+        backends.forget(home)
+        total = sum(harvest.total(s) for s in SETS)
+        assert counts.papers == counts.sightings == total
+        return seconds
+
+    return PerBackend(measure)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_sync_killed_anywhere(seed: int, tmp_path: Path, harvest: Harvest, duration: float) -> None:
-    home = configure(tmp_path / "home", harvest.server)
+@pytest.fixture
+def duration(durations: PerBackend[float], backend: str) -> float:
+    return durations(backend)
+
+
+@pytest.mark.parametrize(("backend", "seed"), TRIALS_ON_BOTH)
+def test_sync_killed_anywhere(seed: int, home: Path, harvest: Harvest, duration: float) -> None:
+    configure(home, harvest.server)
     timed(home, "sync", "--status")  # the store exists before the kill: migrations done
     start = len(harvest.server.requests("/oai"))
 

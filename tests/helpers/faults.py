@@ -1,26 +1,33 @@
 """What the kill tests (tests/faults) share: run a command to the end and time it, SIGKILL it
-after a delay, copy a prepared home, and check a store after a kill (SQLite's and FTS5's
-integrity, and the counts that must neither shrink nor double).
+after a delay, copy a prepared home, and check a store after a kill (the backend's integrity
+checks: SQLite's and FTS5's, or PostgreSQL's amcheck; and the counts that must neither shrink
+nor double), on either backend (tests/helpers/backends.py).
 
 ``PAPERRADAR_FAULT_TRIALS`` sets the trials per command: 2 in ``make test``, 20 in ``make
 fuzz``; trial ``i`` has seed ``1000 + i``, in its test id, so a failing one can be replayed.
+PostgreSQL gets half as many (at least one): :data:`TRIALS_ON_BOTH`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import backends
 from helpers.cli import popen_cli, run_cli_process
 
 TRIALS = int(os.environ.get("PAPERRADAR_FAULT_TRIALS", "2"))
 SEEDS = [1000 + i for i in range(TRIALS)]
+#: (backend, seed) of each trial: every seed on SQLite, the first half on PostgreSQL
+TRIALS_ON_BOTH = [
+    (backend, seed)
+    for backend in backends.BACKENDS
+    for seed in (SEEDS if backend == backends.SQLITE else SEEDS[: max(1, TRIALS // 2)])
+]
 
 
 @dataclass(slots=True)
@@ -36,27 +43,17 @@ class Counts:
 
 
 def check_store(home: Path) -> Counts:
-    """SQLite's and FTS5's integrity checks pass; the counts that matter."""
-    conn = sqlite3.connect(home / "paperradar.db", isolation_level=None)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
-
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        return Counts(
-            papers=one("SELECT count(*) FROM papers"),
-            arxiv_ids=one("SELECT count(DISTINCT arxiv_id) FROM papers"),
-            sightings=one("SELECT count(*) FROM sightings"),
-            vectors=one("SELECT count(*) FROM vectors"),
-            digests=one("SELECT count(*) FROM digests"),
-            digest_items=one("SELECT count(*) FROM digest_items"),
-            outbox=one("SELECT count(*) FROM outbox"),
-            sent=one("SELECT count(*) FROM outbox WHERE status = 'sent'"),
-        )
-    finally:
-        conn.close()
+    """The store's integrity checks pass (backends.check_integrity); the counts that matter,
+    read in one snapshot."""
+    backends.check_integrity(home)
+    (row,) = backends.rows(
+        home,
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(DISTINCT arxiv_id) FROM papers),"
+        " (SELECT count(*) FROM sightings), (SELECT count(*) FROM vectors),"
+        " (SELECT count(*) FROM digests), (SELECT count(*) FROM digest_items),"
+        " (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox WHERE status = 'sent')",
+    )
+    return Counts(*map(int, row))
 
 
 def timed(home: Path, *args: str | Path) -> float:
@@ -84,6 +81,5 @@ def kill_after(home: Path, delay: float, *args: str | Path) -> int:
 
 
 def copy_home(template: Path, target: Path) -> Path:
-    """A copy of a prepared home (each trial starts from the same one)."""
-    shutil.copytree(template, target)
-    return target
+    """A copy of a prepared home, its store included (each trial starts from the same one)."""
+    return backends.copy_home(template, target)

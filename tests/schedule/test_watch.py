@@ -2,7 +2,8 @@
 
 The end-to-end test runs the real command against a local HTTP server (the source) and a
 local SMTP server (aiosmtpd), stops it with SIGTERM, and restarts it to show that a finished
-slot is not run again.
+slot is not run again. The tests that keep slots run on both storage backends (SQLite, and a
+PostgreSQL database named by the home's config.toml: tests/helpers/backends.py).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import signal
-import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers import backends
+from helpers.backends import on_both_backends
 from helpers.cli import popen_cli, run_cli
 from helpers.httpserver import LocalServer, Reply
 from helpers.paths import REPO
@@ -36,7 +39,7 @@ from paperradar.schedule.watch import (
     watch_lock,
     watch_settings,
 )
-from paperradar.store import Store
+from paperradar.store.api import Store
 
 UTC = dt.UTC
 MON = dt.datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday
@@ -89,10 +92,13 @@ def test_watch_settings_from_config(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path)
+def store(home: Path) -> Iterator[Store]:
+    """The store of the test's home, on its backend."""
+    with backends.open_home(home) as opened:
+        yield opened
 
 
+@on_both_backends
 def test_a_finished_slot_is_never_claimed_again(store: Store) -> None:
     assert claim_slot(store, MON)
     finish_slot(store, MON, "done", "ok")
@@ -103,6 +109,7 @@ def test_a_finished_slot_is_never_claimed_again(store: Store) -> None:
     assert not claim_slot(store, failed)
 
 
+@on_both_backends
 def test_due_slots_resume_unfinished_and_catch_up_a_recent_miss(store: Store) -> None:
     settings = WatchSettings(WEEKDAYS)
     # nothing ran yet: the slot 2 hours ago is caught up, one 13 hours ago is not
@@ -124,10 +131,12 @@ class Clock:
         return self.now
 
 
+@on_both_backends
 def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> None:
     settings = WatchSettings(WEEKDAYS)
     clock = Clock(MON + dt.timedelta(minutes=5))
     calls: list[dt.datetime] = []
+    slots = store.scheduling
 
     def stopped_midway(slot: dt.datetime, should_stop: object) -> tuple[str, str]:
         calls.append(slot)
@@ -136,8 +145,8 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
 
     stop = threading.Event()
     run_watch(store, settings, stopped_midway, stop, clock=clock, log=lambda _: None)
-    status = store.conn.execute("SELECT status FROM schedule_runs").fetchall()[0]["status"]
-    assert status == "done"  # it finished before seeing the stop
+    # it finished before seeing the stop: done, so never claimed again
+    assert slots.last_slot("watch") == MON and slots.unfinished_slots("watch") == []
 
     def interrupted(slot: dt.datetime, should_stop: object) -> tuple[str, str]:
         calls.append(slot)
@@ -149,11 +158,7 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
     stop = threading.Event()
     run_watch(store, settings, interrupted, stop, clock=clock, log=lambda _: None)
     assert calls == [MON, tuesday]
-    rows = {
-        r["slot"]: r["status"]
-        for r in store.conn.execute("SELECT slot, status FROM schedule_runs").fetchall()
-    }
-    assert rows[tuesday.isoformat()] == "interrupted"
+    assert slots.unfinished_slots("watch") == [tuesday]
 
     def finishes(slot: dt.datetime, should_stop: object) -> tuple[str, str]:
         calls.append(slot)
@@ -161,16 +166,14 @@ def test_a_slot_stopped_midway_runs_again_on_the_next_start(store: Store) -> Non
 
     clock.now = tuesday + dt.timedelta(minutes=30)  # restarted: Tuesday runs again, Monday not
     run_watch(store, settings, finishes, threading.Event(), clock=clock, once=True, log=print)
-    assert (
-        store.conn.execute(
-            "SELECT count(*) AS n FROM schedule_runs WHERE status = 'done'"
-        ).fetchall()[0]["n"]
-        == 2
-    )
     assert calls == [MON, tuesday, tuesday]
+    assert slots.unfinished_slots("watch") == []
+    # both done: neither can be claimed again
+    assert not claim_slot(store, MON) and not claim_slot(store, tuesday)
 
 
 @pytest.mark.serial
+@on_both_backends
 def test_one_watch_per_store(store: Store) -> None:
     with (
         watch_lock(store),
@@ -202,6 +205,7 @@ def wait_for(condition: object, timeout: float = 90.0) -> None:
 
 @pytest.mark.slow
 @pytest.mark.serial
+@on_both_backends
 def test_watch_runs_its_slot_emails_the_digest_and_never_runs_it_twice(
     home: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,8 +222,8 @@ def test_watch_runs_its_slot_emails_the_digest_and_never_runs_it_twice(
             "/api/daily_papers", [Reply(body=hf_day(today))], match={"date": today.isoformat()}
         )
         slot = (now + dt.timedelta(seconds=4)).replace(microsecond=0)
-        home.mkdir(parents=True)
-        (home / "config.toml").write_text(
+        backends.write_config(
+            home,
             f"""
 [http.intervals]
 "127.0.0.1" = 0.01
@@ -243,19 +247,16 @@ port = {port}
 security = "none"
 from = "Paper Radar <radar@example.org>"
 """,
-            encoding="utf-8",
         )
         assert run_cli(home, "profile", "create", "me").code == 0
         own = REPO / "tests/fixtures/radar/own.bib"
         assert run_cli(home, "profile", "add", "me", own).code == 0
 
         proc = popen_cli(home, "watch")
-        db = home / "paperradar.db"
 
         def slot_status() -> str | None:
-            with sqlite3.connect(db) as conn:
-                row = conn.execute("SELECT status FROM schedule_runs").fetchone()
-            return row[0] if row else None
+            found = backends.rows(home, "SELECT status FROM schedule_runs")
+            return str(found[0][0]) if found else None
 
         wait_for(lambda: slot_status() in ("done", "failed"))
         assert slot_status() == "done"
@@ -277,12 +278,12 @@ from = "Paper Radar <radar@example.org>"
         assert b"next run" in stderr
         assert len(http_server.requests()) == requests
         assert len(recorder.messages) == 1
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("SELECT count(*) FROM schedule_runs").fetchone()[0] == 1
+        assert backends.count(home, "schedule_runs") == 1
     finally:
         smtp.stop()
 
 
+@on_both_backends
 def test_a_subscribed_profile_gets_its_digest_at_its_own_time(home: Path) -> None:
     from paperradar import ingest_files
     from paperradar.config import load_config
@@ -296,14 +297,13 @@ def test_a_subscribed_profile_gets_its_digest_at_its_own_time(home: Path) -> Non
     smtp = Controller(recorder, hostname="127.0.0.1", port=port)
     smtp.start()
     try:
-        home.mkdir(parents=True)
-        (home / "config.toml").write_text(
+        backends.write_config(
+            home,
             f'[watch]\nat = "07:00"\ndays = "daily"\nembed = false\n\n[email]\n'
             f'host = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "r@example.org"\n',
-            encoding="utf-8",
         )
         fixtures = REPO / "tests" / "fixtures" / "radar"
-        with Store.open(home) as store:
+        with backends.open_home(home) as store:
             ingest_files(store, [fixtures / "listings.jsonl"])
             for name in ("me", "other"):
                 create_profile(store, name)

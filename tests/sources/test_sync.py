@@ -2,7 +2,9 @@
 
 The arXiv OAI-PMH and Hugging Face fixtures of tests/fixtures/sources are served on
 127.0.0.1; config.toml points the sources there. The server's request log shows what was
-asked for, how far apart, and that an interrupted harvest repeats no completed request.
+asked for, how far apart, and that an interrupted harvest repeats no completed request. The
+tests that store something run on both storage backends (SQLite, and a PostgreSQL database
+named by the home's config.toml: tests/helpers/backends.py).
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import datetime as dt
 import itertools
 import json
 import signal
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import paths
+from helpers import backends, paths
+from helpers.backends import on_both_backends
 from helpers.cli import CliResult, popen_cli, run_cli
 from helpers.httpserver import LocalServer, Reply
+
+from paperradar.store.api.scheduling import SourceState
 
 FIXTURES = paths.FIXTURES / "sources"
 OAI = FIXTURES / "arxiv" / "oai-pmh"
@@ -67,8 +71,8 @@ def serve_hf(server: LocalServer) -> None:
 
 
 def configure(home: Path, server: LocalServer, interval: float = 0.05, extra: str = "") -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(
+    backends.write_config(
+        home,
         f"""
 [http]
 contact = "tests@example.org"
@@ -91,7 +95,6 @@ since = "{since().isoformat()}"
 limit = 2
 {extra}
 """,
-        encoding="utf-8",
     )
 
 
@@ -100,10 +103,17 @@ def sync_json(home: Path, *args: str) -> tuple[CliResult, dict[str, Any]]:
     return result, json.loads(result.stdout) if result.stdout.strip() else {}
 
 
-def db(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / "paperradar.db")
+def papers(home: Path) -> int:
+    return backends.count(home, "papers")
 
 
+def states(home: Path) -> dict[str, SourceState]:
+    """Each source's saved state, through the store."""
+    with backends.open_home(home) as store:
+        return {state.name: state for state in store.scheduling.source_states()}
+
+
+@on_both_backends
 def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     home: Path, http_server: LocalServer
 ) -> None:
@@ -117,10 +127,11 @@ def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     assert runs["arxiv"]["new"] == 5 and runs["arxiv"]["notes"] == {"deleted": 1}
     assert runs["hf"]["new"] == 3 and runs["hf"]["error"] is None
     assert runs["arxiv"]["cursor"] == {"until": today().isoformat()}
-    with db(home) as conn:
-        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 8
-        states = dict(conn.execute("SELECT name, checkpoint FROM source_state"))
-    assert states == {"arxiv": None, "hf": None}
+    assert papers(home) == 8
+    assert {name: state.checkpoint for name, state in states(home).items()} == {
+        "arxiv": None,
+        "hf": None,
+    }
 
     # per-host politeness, across both sources: request starts >= 0.25 s apart
     arrivals = [r.at for r in http_server.requests()]
@@ -138,13 +149,13 @@ def test_sync_stores_each_source_and_goes_on_from_its_cursor(
     assert result.code == 0, result.stderr
     again = http_server.requests("/oai")[before]
     assert again.param("from") == today().isoformat()
-    with db(home) as conn:
-        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 8
+    assert papers(home) == 8
 
     status = run_cli(home, "sync", "--status")
     assert f'arxiv (arxiv-oai): cursor {{"until":"{today().isoformat()}"}}' in status.stdout
 
 
+@on_both_backends
 def test_a_failing_source_is_reported_and_the_others_still_run(
     home: Path, http_server: LocalServer
 ) -> None:
@@ -160,15 +171,13 @@ def test_a_failing_source_is_reported_and_the_others_still_run(
     assert result.stderr.strip().endswith(
         "error: 1 of 2 sources failed (each resumes where it stopped on the next sync)"
     )
-    with db(home) as conn:
-        failures, error = conn.execute(
-            "SELECT failures, last_error FROM source_state WHERE name = 'hf'"
-        ).fetchone()
-    assert failures == 1 and "503" in error
+    hf = states(home)["hf"]
+    assert hf.failures == 1 and hf.last_error and "503" in hf.last_error
 
 
 @pytest.mark.slow
 @pytest.mark.serial
+@on_both_backends
 def test_a_killed_harvest_resumes_without_repeating_a_completed_request(
     home: Path, http_server: LocalServer
 ) -> None:
@@ -181,12 +190,9 @@ def test_a_killed_harvest_resumes_without_repeating_a_completed_request(
     assert len(http_server.requests("/oai")) == 2  # page 1 done, page 2 asked for
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)  # closes its pipes too
-    with db(home) as conn:  # page 1: three records, one of them deleted
-        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 2
-        checkpoint = json.loads(
-            conn.execute("SELECT checkpoint FROM source_state WHERE name = 'arxiv'").fetchone()[0]
-        )
-    assert checkpoint["token"] == TOKEN_1
+    assert papers(home) == 2  # page 1: three records, one of them deleted
+    checkpoint = states(home)["arxiv"].checkpoint
+    assert checkpoint and checkpoint["token"] == TOKEN_1
 
     dry = run_cli(home, "sync", "--dry-run", "--source", "arxiv")
     assert "arxiv: would resume an interrupted run with" in dry.stdout
@@ -200,9 +206,8 @@ def test_a_killed_harvest_resumes_without_repeating_a_completed_request(
     asked = [r.param("resumptionToken") or "first" for r in http_server.requests("/oai")]
     # page 1 once; page 2 again (its answer never arrived); page 3 once
     assert asked == ["first", TOKEN_1, TOKEN_1, TOKEN_2]
-    with db(home) as conn:
-        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 5
-        assert conn.execute("SELECT count(*) FROM sightings").fetchone()[0] == 5
+    assert papers(home) == 5
+    assert backends.count(home, "sightings") == 5
 
 
 def test_dry_run_shows_the_first_requests_and_fetches_nothing(
@@ -216,8 +221,7 @@ def test_dry_run_shows_the_first_requests_and_fetches_nothing(
     assert f"from={since().isoformat()}" in lines[0]
     assert lines[1].startswith(f"hf: would start with {http_server.url}/api/daily_papers?date=")
     assert http_server.requests() == []
-    with db(home) as conn:
-        assert conn.execute("SELECT count(*) FROM source_state").fetchone()[0] == 0
+    assert states(home) == {}
 
 
 def test_bad_source_config_is_one_line_naming_the_table(

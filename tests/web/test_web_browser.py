@@ -11,6 +11,10 @@ Every step leaves a screenshot in tests/artifacts/ (git-ignored). With
 ``PAPERRADAR_SCREENSHOT_DOCS=1`` the radar of the shipped arXiv slice is also saved as
 docs/img/radar.png (the README's picture), ranked with the real model.
 
+The main flows (log in and read the radar, like and re-rank, search, a paper page, another
+user refused) run on both storage backends: a second server serves a home whose store is a
+PostgreSQL database (tests/helpers/backends.py).
+
 Chromium (``apt-get install chromium``) and the Python package playwright (the dev extras)
 are installed by ``make test``; without them these tests fail and say what is missing.
 """
@@ -33,7 +37,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import paths
+from helpers import backends, paths
+from helpers.backends import PerBackend, on_both_backends
 from helpers.paths import ARXIV_SLICE, REPO, SEED_FILES
 from helpers.webhome import PASSWORDS, build_home
 
@@ -309,16 +314,25 @@ def playwright_api() -> Any:
 
 
 @pytest.fixture(scope="module")
-def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def web_homes(tmp_path_factory: pytest.TempPathFactory) -> PerBackend[Path]:
     """tests/helpers/webhome.py's home plus papers full of script payloads, listed on DAY and
-    MAP_DAY."""
-    home = build_home(tmp_path_factory.mktemp("web") / "home")
-    payload = home.parent / "xss.json"
-    payload.write_text(json.dumps([XSS_PAPER, XSS_MAP_PAPER], indent=1), encoding="utf-8")
-    with Store.open(home) as store:
-        ingest_files(store, [payload], fmt="paperradar-json")
-        embed_missing(store, FakeEmbedder())
-    return home
+    MAP_DAY; one per backend."""
+
+    def build(backend: str) -> Path:
+        home = build_home(tmp_path_factory.mktemp(f"web-{backend}") / "home", backend)
+        payload = home.parent / "xss.json"
+        payload.write_text(json.dumps([XSS_PAPER, XSS_MAP_PAPER], indent=1), encoding="utf-8")
+        with backends.open_home(home) as store:
+            ingest_files(store, [payload], fmt="paperradar-json")
+            embed_missing(store, FakeEmbedder())
+        return home
+
+    return PerBackend(build)
+
+
+@pytest.fixture
+def web_home(web_homes: PerBackend[Path], backend: str) -> Path:
+    return web_homes(backend)
 
 
 def pid_of(home: Path, title: str) -> str:
@@ -329,9 +343,20 @@ def pid_of(home: Path, title: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(web_home: Path, playwright_api: Any) -> Iterator[Server]:
-    with serve(web_home, web_home.parent / "server.log") as running:
-        yield running
+def servers(web_homes: PerBackend[Path], playwright_api: Any) -> Iterator[PerBackend[Server]]:
+    """One server per backend, started when a test first needs it, over that backend's home."""
+    with contextlib.ExitStack() as running:
+
+        def start(backend: str) -> Server:
+            home = web_homes(backend)
+            return running.enter_context(serve(home, home.parent / "server.log"))
+
+        yield PerBackend(start)
+
+
+@pytest.fixture
+def server(servers: PerBackend[Server], backend: str) -> Server:
+    return servers(backend)
 
 
 @pytest.fixture(scope="module")
@@ -357,6 +382,7 @@ def page(browser: Any, server: Server) -> Iterator[tuple[Any, Watch]]:
 # --------------------------------------------------------------------------- tests
 
 
+@on_both_backends
 def test_alice_logs_in_and_sees_her_radar(page: tuple[Any, Watch], server: Server) -> None:
     tab, seen = page
     tab.goto(server.url + "/radar")
@@ -375,6 +401,7 @@ def test_alice_logs_in_and_sees_her_radar(page: tuple[Any, Watch], server: Serve
     assert_clean(tab, seen, server.url)
 
 
+@on_both_backends
 def test_a_like_changes_the_ranking_after_a_rerank(page: tuple[Any, Watch], server: Server) -> None:
     tab, seen = page
     log_in(tab, server.url, "alice", PASSWORDS["alice"])
@@ -407,6 +434,7 @@ def test_a_like_changes_the_ranking_after_a_rerank(page: tuple[Any, Watch], serv
     assert_clean(tab, seen, server.url)
 
 
+@on_both_backends
 def test_search_finds_papers(page: tuple[Any, Watch], server: Server) -> None:
     tab, seen = page
     log_in(tab, server.url, "alice", PASSWORDS["alice"])
@@ -423,6 +451,7 @@ def test_search_finds_papers(page: tuple[Any, Watch], server: Server) -> None:
     assert_clean(tab, seen, server.url)
 
 
+@on_both_backends
 def test_a_paper_page(page: tuple[Any, Watch], server: Server) -> None:
     tab, seen = page
     log_in(tab, server.url, "alice", PASSWORDS["alice"])
@@ -485,6 +514,7 @@ def test_payloads_in_a_paper_never_run(
     assert_clean(tab, seen, server.url)
 
 
+@on_both_backends
 def test_bob_cannot_see_alices_profile(
     page: tuple[Any, Watch], server: Server, web_home: Path
 ) -> None:
@@ -507,11 +537,8 @@ def test_bob_cannot_see_alices_profile(
         server.url + "/feedback", form=form, headers={"X-CSRF-Token": csrf, "HX-Request": "true"}
     )
     assert refused.status == 404, f"bob's feedback on alice-ml answered {refused.status}"
-    with Store.open(web_home) as store:
-        disliked = store.conn.execute(
-            "SELECT count(*) AS n FROM feedback WHERE action = 'dislike'"
-        ).fetchall()
-    assert disliked[0]["n"] == 0, "bob's feedback reached alice's profile"
+    disliked = backends.count(web_home, "feedback", "action = 'dislike'")
+    assert disliked == 0, "bob's feedback reached alice's profile"
 
 
 # --------------------------------------------------------------------------- the README picture

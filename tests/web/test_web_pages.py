@@ -5,22 +5,27 @@ robots over 2026-07-01/02; alice owns ``alice-ml`` with two graph papers and one
 paper, bob owns ``bob-db``), adds one hostile paper (script and img tags in its title,
 author and abstract, a ``javascript:`` link, 42 upvotes on HF daily), and logs in through
 the real /login form. Pages are checked for what a user sees.
+
+The read-only tests and the main writing flows (feedback, likes) run on both storage backends
+(SQLite, and a PostgreSQL database named by the home's config.toml: tests/helpers/backends.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from helpers import backends
+from helpers.backends import PerBackend, on_both_backends
 from helpers.webhome import build_home
 
-from paperradar import Store, ingest_files, paper_to_dict
+from paperradar import ingest_files, paper_to_dict
 from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
 from paperradar.models import Paper, Sighting
@@ -55,30 +60,45 @@ def hostile_paper() -> Paper:
     )
 
 
-def make_home(folder: Path) -> Path:
-    path = build_home(folder / "home")
+def make_home(folder: Path, backend: str) -> Path:
+    path = build_home(folder / "home", backend)
     extra = folder / "hostile.jsonl"
     extra.write_bytes(orjson.dumps(paper_to_dict(hostile_paper())) + b"\n")
-    with Store.open(path) as store:
+    with backends.open_home(path) as store:
         ingest_files(store, [extra])
         embed_missing(store, FakeEmbedder())
     return path
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
+def home(tmp_path: Path, backend: str) -> Iterator[Path]:
     """A home of the test's own, for tests that change it."""
-    return make_home(tmp_path)
+    path = make_home(tmp_path, backend)
+    try:
+        yield path
+    finally:
+        backends.forget(path)
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    """alice on a home shared by the tests that only read."""
-    client = TestClient(
-        create_app(make_home(tmp_path_factory.mktemp("shared")), embedder=FakeEmbedder())
-    )
-    login(client, "alice")
-    return client
+def readers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PerBackend[TestClient]]:
+    """alice on a home of each backend shared by the tests that only read."""
+
+    def build(backend: str) -> TestClient:
+        shared = make_home(tmp_path_factory.mktemp(f"shared-{backend}"), backend)
+        client = TestClient(create_app(shared, embedder=FakeEmbedder()))
+        login(client, "alice")
+        return client
+
+    made = PerBackend(build)
+    yield made
+    for client in made.built():
+        client.app.state.web.store.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def reader(readers: PerBackend[TestClient], backend: str) -> TestClient:
+    return readers(backend)
 
 
 def login(client: TestClient, name: str) -> None:
@@ -94,9 +114,12 @@ def login(client: TestClient, name: str) -> None:
 
 
 @pytest.fixture
-def make_client(home: Path) -> MakeClient:
+def make_client(home: Path) -> Iterator[MakeClient]:
+    apps: list[Any] = []
+
     def make(user: str | None = "alice", single_user: bool = False) -> TestClient:
         app = create_app(home, single_user=single_user, embedder=FakeEmbedder())
+        apps.append(app)
         # single-user mode answers only requests addressed to a loopback name
         client = TestClient(
             app, base_url="http://localhost" if single_user else "http://testserver"
@@ -105,7 +128,9 @@ def make_client(home: Path) -> MakeClient:
             login(client, user)
         return client
 
-    return make
+    yield make
+    for app in apps:  # a PostgreSQL store's connections are closed, not left to the collector
+        app.state.web.store.close()
 
 
 @pytest.fixture
@@ -173,6 +198,7 @@ def topic(title: str) -> str:
 # --------------------------------------------------------------------------- the radar
 
 
+@on_both_backends
 def test_radar_shows_the_latest_days_ranked_papers_with_explanations(reader: TestClient) -> None:
     page = reader.get("/radar")
     assert page.status_code == 200
@@ -198,6 +224,7 @@ def test_radar_shows_the_latest_days_ranked_papers_with_explanations(reader: Tes
     assert 'href="/radar?profile=alice-ml&amp;day=2026-07-02">Re-rank</a>' in html
 
 
+@on_both_backends
 def test_radar_for_another_day_and_a_day_without_papers(reader: TestClient) -> None:
     day1 = reader.get(f"/radar?profile=alice-ml&day={DAY1}").text
     assert set(card_ids(day1)).isdisjoint(card_ids(reader.get("/radar").text))
@@ -206,6 +233,7 @@ def test_radar_for_another_day_and_a_day_without_papers(reader: TestClient) -> N
     assert 'day=2026-07-02">2026-07-02</a>' in empty  # points at the newest listing
 
 
+@on_both_backends
 def test_like_answers_the_pressed_card_and_changes_the_next_ranking(alice: TestClient) -> None:
     before = alice.get(f"/radar?day={DAY2}").text
     token = csrf_of(before)
@@ -242,6 +270,7 @@ def test_like_answers_the_pressed_card_and_changes_the_next_ranking(alice: TestC
     assert not set(robots) & set(card_ids(alice.get(f"/radar?day={DAY1}").text))
 
 
+@on_both_backends
 def test_radar_more_pages_through_the_whole_day(reader: TestClient) -> None:
     first = reader.get(f"/radar?day={DAY1}").text
     ids = card_ids(first)
@@ -269,6 +298,7 @@ def test_radar_more_pages_through_the_whole_day(reader: TestClient) -> None:
     assert reader.get("/radar?offset=99999").status_code == 400
 
 
+@on_both_backends
 def test_radar_links_days_and_papers(reader: TestClient) -> None:
     day1 = reader.get(f"/radar?day={DAY1}").text
     assert '<span class="earlier disabled" aria-disabled="true">' in day1
@@ -307,6 +337,7 @@ def test_liked_papers_are_listed_apart_after_a_rerank(alice: TestClient) -> None
     assert 'aria-pressed="true"' in button(card_html(after, saved), "save")
 
 
+@on_both_backends
 def test_feedback_buttons_toggle_and_a_plain_form_post_returns_to_the_radar(
     alice: TestClient, home: Path
 ) -> None:
@@ -326,7 +357,7 @@ def test_feedback_buttons_toggle_and_a_plain_form_post_returns_to_the_radar(
     assert plain.status_code == 303
     location = plain.headers["location"]
     assert location == "/radar?profile=alice-ml&day=2026-07-02"
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         actions = [f.action for f in load_profile(store, "alice-ml").feedback]
     assert actions == ["save", "dislike", "clear", "unsave"]
 
@@ -343,7 +374,7 @@ def test_feedback_needs_the_csrf_token(alice: TestClient, home: Path) -> None:
     )
     assert form_field.status_code == 403
     assert alice.post("/feedback", data={}).status_code == 403  # the token is checked first
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         assert load_profile(store, "alice-ml").feedback == []
 
 
@@ -356,7 +387,7 @@ def test_alice_cannot_use_bobs_profile(alice: TestClient, home: Path) -> None:
         assert shown.status_code == 404 and "<h1>Something is wrong</h1>" in shown.text
         posted = post_feedback(alice, token, pid, "like", profile=name)
         assert posted.status_code == 404
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         assert load_profile(store, "bob-db").feedback == []
 
 
@@ -375,12 +406,12 @@ def test_anonymous_visitors_are_sent_to_log_in(make_client: MakeClient) -> None:
 def test_radar_without_a_profile_or_without_papers_says_what_to_do(
     home: Path, make_client: MakeClient
 ) -> None:
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         add_user(store, "carol", "carol-password")
     carol = make_client("carol")
     first = carol.get("/radar", follow_redirects=False)  # a first visit: the guided first run
     assert first.status_code == 303 and first.headers["location"] == "/welcome"
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         create_profile(store, "carol-new")
         grant_profile(store, "carol", "carol-new")
     still = carol.get("/radar", follow_redirects=False)  # an empty profile: still welcome
@@ -420,6 +451,7 @@ def test_bad_parameters_give_a_400_page_with_the_message(
     assert message in answer.text.replace("&#39;", "'")
 
 
+@on_both_backends
 def test_unknown_paper_and_action(reader: TestClient) -> None:
     missing = reader.get("/papers/arxiv:9999.99999")
     assert missing.status_code == 404 and "no paper with id" in missing.text
@@ -450,6 +482,7 @@ def result_dates(html: str) -> list[str]:
     return re.findall(r'<span class="date">([^<]*)</span>', html)
 
 
+@on_both_backends
 def test_search_keyword_and_hybrid_with_filters(reader: TestClient) -> None:
     form = reader.get("/search").text
     assert '<form id="search-form"' in form and 'name="q"' in form
@@ -473,6 +506,7 @@ def test_search_keyword_and_hybrid_with_filters(reader: TestClient) -> None:
     assert odd.status_code == 200
 
 
+@on_both_backends
 def test_search_results_are_cards_with_snippets_buttons_and_pages(reader: TestClient) -> None:
     html = reader.get("/search?q=speaker+diarization&mode=keyword&limit=3").text
     ids = result_ids(html)
@@ -512,6 +546,7 @@ def test_snippet_picks_the_sentence_with_most_query_words() -> None:
 # --------------------------------------------------------------------------- paper page
 
 
+@on_both_backends
 def test_paper_page_shows_metadata_similar_papers_and_profile_match(reader: TestClient) -> None:
     page = reader.get("/papers/2607.00026")  # any id form resolves
     assert page.status_code == 200
@@ -551,6 +586,7 @@ def hostile_id(client: TestClient) -> str:
     return ids[0]
 
 
+@on_both_backends
 def test_only_http_links_become_hrefs(reader: TestClient) -> None:
     html = reader.get(f"/papers/{hostile_id(reader)}").text
     assert f'<a href="{SAFE_URL}" rel="noopener noreferrer nofollow">' in html
@@ -585,6 +621,7 @@ def test_feed_text_is_escaped_on_every_page(alice: TestClient) -> None:
     assert_escaped(card)
 
 
+@on_both_backends
 def test_every_page_has_the_csp_header_and_no_inline_script_or_style(
     reader: TestClient,
 ) -> None:
@@ -613,6 +650,7 @@ def test_every_page_has_the_csp_header_and_no_inline_script_or_style(
 # --------------------------------------------------------------------------- trending
 
 
+@on_both_backends
 def test_trending_page_lists_papers_with_reasons(reader: TestClient) -> None:
     html = reader.get("/trending?since=2026-06-25").text
     assert '<ol id="trending-list"' in html
@@ -626,6 +664,7 @@ def test_trending_page_lists_papers_with_reasons(reader: TestClient) -> None:
     assert "the newest listing in the store is 2026-07-02" in nothing
 
 
+@on_both_backends
 def test_a_search_page_exports_its_results(reader: TestClient) -> None:
     page = reader.get("/search?q=speaker+diarization&mode=keyword&limit=3").text
     link = re.search(r'href="(/search/export\?[^"]+)&amp;format=ris"', page)

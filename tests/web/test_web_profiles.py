@@ -1,4 +1,8 @@
-"""The web pages of profiles, digests and the topic map, through the real app and login."""
+"""The web pages of profiles, digests and the topic map, through the real app and login.
+
+The main flows (a profile made, papers uploaded or refused, rules, digests, a subscription,
+the map) run on both storage backends (SQLite, and a PostgreSQL database named by the home's
+config.toml: tests/helpers/backends.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +15,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from helpers import backends
+from helpers.backends import PerBackend, on_both_backends
 from helpers.webhome import PASSWORDS, build_home
 
-from paperradar import Store, ingest_files
+from paperradar import ingest_files
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.digest.subscriptions import active_subscriptions, get_subscription
 from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
 from paperradar.radar.profiles import load_profile, record_feedback
 from paperradar.schedule.watch import claim_slot, finish_slot
+from paperradar.store import SqliteStore
 from paperradar.web.accounts import owner_of
 from paperradar.web.app import create_app
 from paperradar.web.deps import MAX_BODY
@@ -52,37 +59,48 @@ BAD_BIB = """@article{ok2026,
 
 
 @pytest.fixture(scope="module")
-def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template_homes(tmp_path_factory: pytest.TempPathFactory) -> PerBackend[Path]:
     """The web home plus: a liked paper with a hostile title, a recorded digest of
-    alice-ml, all embedded."""
-    home = build_home(tmp_path_factory.mktemp("web") / "home")
-    extra = tmp_path_factory.mktemp("extra") / "xss.jsonl"
-    record = {
-        "id": "2607.00099",
-        "title": XSS,
-        "abstract": "graph neural network for molecule property prediction on molecular graphs",
-        "authors": ["Mallory"],
-        "categories": ["cs.LG"],
-        "comment": None,
-        "crawl_date": DAY.isoformat(),
-    }
-    extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    with Store.open(home) as store:
-        ingest_files(store, [extra])
-        embed_missing(store, FakeEmbedder())
-        record_feedback(store, "alice-ml", ["2607.00099"], "like")
-        make_digest(store, "alice-ml", FakeEmbedder(), DigestOptions(start=DAY, end=DAY, top=5))
-    return home
+    alice-ml, all embedded; one per backend."""
+
+    def build(backend: str) -> Path:
+        home = build_home(tmp_path_factory.mktemp("web") / "home", backend)
+        extra = tmp_path_factory.mktemp("extra") / "xss.jsonl"
+        record = {
+            "id": "2607.00099",
+            "title": XSS,
+            "abstract": "graph neural network for molecule property prediction on molecular graphs",
+            "authors": ["Mallory"],
+            "categories": ["cs.LG"],
+            "comment": None,
+            "crawl_date": DAY.isoformat(),
+        }
+        extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        with backends.open_home(home) as store:
+            ingest_files(store, [extra])
+            embed_missing(store, FakeEmbedder())
+            record_feedback(store, "alice-ml", ["2607.00099"], "like")
+            options = DigestOptions(start=DAY, end=DAY, top=5)
+            make_digest(store, "alice-ml", FakeEmbedder(), options)
+        return home
+
+    return PerBackend(build)
 
 
 @pytest.fixture
-def home(template_home: Path, tmp_path: Path) -> Path:
+def home(template_homes: PerBackend[Path], backend: str, tmp_path: Path) -> Iterator[Path]:
     """A fresh copy of the template home for each test (the store is small)."""
+    template = template_homes(backend)
     target = tmp_path / "home"
+    if backend == backends.POSTGRES:
+        backends.copy_home(template, target)
+        yield target
+        backends.forget(target)
+        return
     target.mkdir()
-    with Store.open(template_home) as source:
+    with SqliteStore.open(template) as source:  # the file alone, whole, without its WAL
         source.conn.execute("VACUUM INTO ?", (str(target / source.path.name),))
-    return target
+    yield target
 
 
 @pytest.fixture
@@ -118,19 +136,20 @@ def alice(app_client: TestClient) -> tuple[TestClient, str]:
 
 
 def own_pids(home: Path, profile: str) -> list[str]:
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         papers = store.papers.load(load_profile(store, profile).papers)
     return [p.id or "" for p in papers]
 
 
 def paper_count(home: Path) -> int:
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         return store.papers.count()
 
 
 # --------------------------------------------------------------------------- profiles
 
 
+@on_both_backends
 def test_create_profile_is_owned_by_its_creator_and_hidden_from_others(
     alice: tuple[TestClient, str], home: Path
 ) -> None:
@@ -141,10 +160,8 @@ def test_create_profile_is_owned_by_its_creator_and_hidden_from_others(
     page = client.get("/profiles").text
     assert 'href="/profiles/alice-nlp"' in page and 'data-profile="alice-ml"' in page
     assert "bob-db" not in page
-    with Store.open(home) as store:
-        users = {
-            r["name"]: r["id"] for r in store.conn.execute("SELECT id, name FROM users").fetchall()
-        }
+    users = {name: id_ for id_, name in backends.rows(home, "SELECT id, name FROM users")}
+    with backends.open_home(home) as store:
         assert owner_of(store, "alice-nlp") == users["alice"]
 
     client.cookies.clear()
@@ -187,6 +204,7 @@ def test_add_own_papers_by_pasted_bibtex(alice: tuple[TestClient, str], home: Pa
     assert "Added 1 paper(s) (0 already there)." in page
 
 
+@on_both_backends
 def test_add_own_papers_by_uploaded_bib_and_ris(alice: tuple[TestClient, str]) -> None:
     client, csrf = alice
     for name, body in (("mine.bib", BIB), ("mine.ris", RIS)):
@@ -198,6 +216,7 @@ def test_add_own_papers_by_uploaded_bib_and_ris(alice: tuple[TestClient, str]) -
     assert "Audio encoders for speech recognition in noisy rooms" in page
 
 
+@on_both_backends
 def test_pasted_and_uploaded_papers_record_where_they_came_from(
     alice: tuple[TestClient, str], home: Path
 ) -> None:
@@ -207,20 +226,17 @@ def test_pasted_and_uploaded_papers_record_where_they_came_from(
     assert client.post("/profiles/alice-ml/paste", data={"text": BIB, "csrf": csrf}).is_redirect
     files = {"file": ("C:\\papers\\mine.ris", RIS.encode(), "application/octet-stream")}
     assert client.post("/profiles/alice-ml/upload", data={"csrf": csrf}, files=files).is_redirect
-    with Store.open(home) as store:
-        locators = {
-            r["title"]: r["locator"]
-            for r in store.conn.execute(
-                "SELECT p.title, s.locator FROM sightings s JOIN papers p ON p.id = s.paper_id"
-            ).fetchall()
-        }
-        origins = {
-            r["title"]: r["origin"]
-            for r in store.conn.execute(
-                "SELECT p.title, pp.origin FROM profile_papers pp "
-                "JOIN papers p ON p.id = pp.paper_id"
-            ).fetchall()
-        }
+    locators = dict(
+        backends.rows(
+            home, "SELECT p.title, s.locator FROM sightings s JOIN papers p ON p.id = s.paper_id"
+        )
+    )
+    origins = dict(
+        backends.rows(
+            home,
+            "SELECT p.title, pp.origin FROM profile_papers pp JOIN papers p ON p.id = pp.paper_id",
+        )
+    )
     for where in (locators, origins):
         assert where["Sparse attention for molecule graphs"] == "web:pasted text"
         assert where["Audio encoders for speech recognition in noisy rooms"] == "web:mine.ris"
@@ -266,6 +282,7 @@ def test_remove_own_paper_with_htmx_fragment(alice: tuple[TestClient, str], home
     assert first not in own_pids(home, "alice-ml")
 
 
+@on_both_backends
 def test_malformed_upload_shows_the_reader_error_and_adds_nothing(
     alice: tuple[TestClient, str], home: Path
 ) -> None:
@@ -308,6 +325,7 @@ def test_oversized_upload_is_refused(alice: tuple[TestClient, str], home: Path) 
     assert paper_count(home) == before
 
 
+@on_both_backends
 def test_rules_add_and_remove(alice: tuple[TestClient, str], home: Path) -> None:
     client, csrf = alice
     added = client.post(
@@ -333,7 +351,7 @@ def test_rules_add_and_remove(alice: tuple[TestClient, str], home: Path) -> None
         data={"kind": "follow-author", "value": "Ada Lovelace", "csrf": csrf},
     )
     assert removed.status_code == 303
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         rules = load_profile(store, "alice-ml").rules
     assert [(r.kind, r.value) for r in rules] == [("mute-category", "cs.RO")]
 
@@ -342,7 +360,7 @@ def test_feedback_history_lists_a_like_newest_first(
     alice: tuple[TestClient, str], home: Path
 ) -> None:
     client, _ = alice
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         record_feedback(store, "alice-ml", ["2607.00002"], "save")
     page = client.get("/profiles/alice-ml").text
     history = page[page.index('id="profile-feedback"') :]
@@ -354,6 +372,7 @@ def test_feedback_history_lists_a_like_newest_first(
 # --------------------------------------------------------------------------- digests
 
 
+@on_both_backends
 def test_digest_archive_and_digest_page(app_client: TestClient) -> None:
     login(app_client, "alice")
     archive = app_client.get("/digests", params={"profile": "alice-ml"})
@@ -375,6 +394,7 @@ def test_digest_archive_and_digest_page(app_client: TestClient) -> None:
     assert app_client.get("/digests/99999").status_code == 404
 
 
+@on_both_backends
 def test_subscription_set_and_validated(alice: tuple[TestClient, str], home: Path) -> None:
     client, csrf = alice
     url = "/profiles/alice-ml/subscription"
@@ -389,10 +409,8 @@ def test_subscription_set_and_validated(alice: tuple[TestClient, str], home: Pat
     assert "this server cannot send email yet: email.host is not set" in page
     assert "`paperradar watch`, which has never run on this server" in page
 
-    (home / "config.toml").write_text(
-        '[email]\nhost = "127.0.0.1"\nfrom = "radar@example.org"\n', encoding="utf-8"
-    )
-    with Store.open(home) as store:
+    backends.write_config(home, '[email]\nhost = "127.0.0.1"\nfrom = "radar@example.org"\n')
+    with backends.open_home(home) as store:
         slot = dt.datetime.now(dt.UTC).replace(microsecond=0)
         assert claim_slot(store, slot)
         finish_slot(store, slot, "ok", "")
@@ -407,7 +425,7 @@ def test_subscription_set_and_validated(alice: tuple[TestClient, str], home: Pat
 
     off = client.post(url, data={"email": "alice@example.org", "at": "7:05", "csrf": csrf})
     assert off.status_code == 303
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         sub = get_subscription(store, "alice-ml")
         assert sub is not None and (sub.email, sub.enabled, sub.at) == (
             "alice@example.org",
@@ -418,13 +436,14 @@ def test_subscription_set_and_validated(alice: tuple[TestClient, str], home: Pat
     client.post(
         url, data={"email": "alice@example.org", "at": "08:00", "enabled": "on", "csrf": csrf}
     )
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         assert active_subscriptions(store) == [("alice-ml", "alice@example.org", "08:00")]
 
 
 # --------------------------------------------------------------------------- the map
 
 
+@on_both_backends
 def test_map_draws_all_kinds_with_escaped_titles(alice: tuple[TestClient, str]) -> None:
     client, _ = alice
     answer = client.get("/map", params={"profile": "alice-ml"})
@@ -494,7 +513,7 @@ def test_single_user_mode_creates_profiles_without_owner(home: Path) -> None:
         made = client.post("/profiles", data={"name": "solo", "csrf": csrf_of(page)})
         assert made.status_code == 303
     app.state.web.store.close()
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         assert owner_of(store, "solo") is None
 
 
@@ -522,7 +541,7 @@ def test_topic_map_library_on_tiny_profiles(home: Path) -> None:
     from paperradar.radar.profiles import add_ids, create_profile
     from paperradar.radar.topic_map import cluster, project, topic_map
 
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         create_profile(store, "tiny")
         add_ids(store, "tiny", ["2607.00001"])
         one = topic_map(store, "tiny", FakeEmbedder(), day=dt.date(1999, 1, 1))

@@ -1,7 +1,8 @@
 """The reading list (/saved), its exports, a digest's export, and the paper page's links,
 feedback buttons and "Cite", through the real app (FastAPI's TestClient, a real store built
 by tests/helpers/webhome.py, logins through the real /login form). Every exported file is
-read back with paperradar's own readers."""
+read back with paperradar's own readers. Every test runs on both storage backends (SQLite,
+and a PostgreSQL database named by the home's config.toml: tests/helpers/backends.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import backends
+from helpers.backends import BACKENDS, PerBackend
 from helpers.webhome import PASSWORDS, build_home
 
-from paperradar import Store, ingest_files
+from paperradar import ingest_files
 from paperradar.digest import DigestOptions, make_digest
 from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
@@ -29,6 +32,8 @@ from paperradar.web.app import create_app
 DAY = dt.date(2026, 7, 2)
 HOSTILE = "<script>alert(1)</script> Graph {transformer} at 100% & $O(n)$"
 HOSTILE_ID = "arxiv:2607.00099"
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 def _hostile(folder: Path) -> Path:
@@ -58,20 +63,30 @@ def _journal_paper(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def homes(tmp_path_factory: pytest.TempPathFactory) -> PerBackend[Path]:
     """The web home with a hostile paper and a journal paper with a DOI; alice-ml saved
     2607.00001, then the hostile paper, and liked 2607.00002, and has a recorded digest."""
-    folder = tmp_path_factory.mktemp("saved")
-    path = build_home(folder / "home")
-    with Store.open(path) as store:
-        ingest_files(store, [_hostile(folder)])
-        embed_missing(store, FakeEmbedder())
-        record_feedback(store, "alice-ml", ["2607.00001"], "save")
-        record_feedback(store, "alice-ml", ["2607.00099"], "save")
-        record_feedback(store, "alice-ml", ["2607.00002"], "like")
-        ingest_files(store, [_journal_paper(folder)])
-        make_digest(store, "alice-ml", FakeEmbedder(), DigestOptions(start=DAY, end=DAY, top=4))
-    return path
+
+    def build(backend: str) -> Path:
+        folder = tmp_path_factory.mktemp(f"saved-{backend}")
+        path = build_home(folder / "home", backend)
+        with backends.open_home(path) as store:
+            ingest_files(store, [_hostile(folder)])
+            embed_missing(store, FakeEmbedder())
+            record_feedback(store, "alice-ml", ["2607.00001"], "save")
+            record_feedback(store, "alice-ml", ["2607.00099"], "save")
+            record_feedback(store, "alice-ml", ["2607.00002"], "like")
+            ingest_files(store, [_journal_paper(folder)])
+            options = DigestOptions(start=DAY, end=DAY, top=4)
+            make_digest(store, "alice-ml", FakeEmbedder(), options)
+        return path
+
+    return PerBackend(build)
+
+
+@pytest.fixture
+def home(homes: PerBackend[Path], backend: str) -> Path:
+    return homes(backend)
 
 
 def login(client: TestClient, user: str) -> None:
@@ -94,14 +109,35 @@ def client_for(home: Path, user: str) -> Iterator[TestClient]:
     app.state.web.store.close()
 
 
-@pytest.fixture(scope="module")
-def alice(home: Path) -> Iterator[TestClient]:
-    yield from client_for(home, "alice")
+#: (backend, user) -> the user's logged-in client on that backend's home
+Clients = Callable[[str, str], TestClient]
 
 
 @pytest.fixture(scope="module")
-def bob(home: Path) -> Iterator[TestClient]:
-    yield from client_for(home, "bob")
+def clients(homes: PerBackend[Path]) -> Iterator[Clients]:
+    opened: dict[tuple[str, str], Iterator[TestClient]] = {}
+    made: dict[tuple[str, str], TestClient] = {}
+
+    def client(backend: str, user: str) -> TestClient:
+        if (backend, user) not in made:
+            opened[backend, user] = client_for(homes(backend), user)
+            made[backend, user] = next(opened[backend, user])
+        return made[backend, user]
+
+    yield client
+    for running in opened.values():
+        for _ in running:  # the rest of client_for: the client and the store closed
+            pass
+
+
+@pytest.fixture
+def alice(clients: Clients, backend: str) -> TestClient:
+    return clients(backend, "alice")
+
+
+@pytest.fixture
+def bob(clients: Clients, backend: str) -> TestClient:
+    return clients(backend, "bob")
 
 
 def card_ids(page: str) -> list[str]:
@@ -115,7 +151,7 @@ def read_back(tmp_path: Path, body: bytes, name: str) -> list[Paper]:
 
 
 def digest_id(home: Path, profile: str) -> int:
-    with Store.open(home) as store:
+    with backends.open_home(home) as store:
         found = store.radar.profile_id(profile)
         assert found is not None
         return store.radar.digests(found, 1)[0].id

@@ -13,12 +13,20 @@ again after 10 likes and 10 dislikes (the feedback classifier trains on each cal
 same digest from a fresh process (``paperradar digest --json``) for the wall time a user
 waits. Target: <= 1 s for the library call. Results go to benchmarks/results/digest.json.
 
-    python benchmarks/digest.py [--data PATH] [--work DIR] [--candidates 5000]
+Explaining only the shown papers (``explain_chosen``): the CPU time of ``make_digest``
+(``record=False``; its pool gets the cheap explanation, the chosen entries the full one)
+beside the earlier way in the same run (every pick of the pool explained in full, then
+diversity), in turns, 7 times each, over the window and over its newest listing day with
+``--top 20`` (a radar page); the two must give the same entries. ``--explain-only`` runs
+just this comparison and prints it, writing nothing.
+
+    python benchmarks/digest.py [--data PATH] [--work DIR] [--candidates 5000] [--explain-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -35,9 +43,24 @@ from _lib.paths import ARXIV_DAILY, BENCH_WORK, RESULTS_DIR, ROOT, data_missing
 
 from paperradar import Store, ingest_files
 from paperradar.digest import DigestOptions, candidate_ids, make_digest
+from paperradar.digest.build import POOL, shown_before
 from paperradar.embedding import FakeEmbedder
 from paperradar.embedding.backfill import embed_missing
-from paperradar.radar.profiles import add_files, create_profile, profile_names, record_feedback
+from paperradar.models import Ranked
+from paperradar.radar.profiles import (
+    add_files,
+    create_profile,
+    load_profile,
+    profile_names,
+    record_feedback,
+)
+from paperradar.radar.ranking import (
+    build_scorer,
+    diversify,
+    load_inputs,
+    score_candidates,
+    with_papers,
+)
 
 DEFAULT_DATA = ARXIV_DAILY
 DEFAULT_WORK = BENCH_WORK / "digest"
@@ -97,11 +120,78 @@ def timed(call: Any) -> dict[str, float]:
     }
 
 
+def _explained_in_full(
+    store: Store, name: str, embedder: FakeEmbedder, options: DigestOptions
+) -> list[Ranked]:
+    """The digest's entries the earlier way: every pick of the pool explained in full
+    (shared phrases, sentences), then diversity (no reranker, as ``options`` here)."""
+    profile = load_profile(store, name)
+    seen = shown_before(store, profile.id, options.start, options.end)
+    ids = [i for i in candidate_ids(store, options.start, options.end) if i not in seen]
+    inputs = load_inputs(store, profile, embedder, ids, options.config)
+    scorer = build_scorer(inputs.profile, options.config)
+    picks, vectors = score_candidates(scorer, inputs.candidates, keep=POOL * options.top)
+    chosen = diversify(picks, vectors, options.top, options.diversity)
+    return with_papers(store, chosen, with_sightings=True)
+
+
+def explain_chosen(
+    store: Store, name: str, embedder: FakeEmbedder, options: DigestOptions, runs: int = 7
+) -> dict[str, Any]:
+    """Median CPU milliseconds of ``make_digest`` (only the chosen explained in full) and of
+    the earlier way, timed in turns after a warm-up of each; CPU time, so the shared
+    machine's other processes count less. Asserts that both give the same entries."""
+    options = dataclasses.replace(options, record=False, reranker=None)
+    new = make_digest(store, name, embedder, options).entries
+    old = _explained_in_full(store, name, embedder, options)
+    same = [(e.row_id, e.score, e.parts, e.why) for e in new]
+    assert same == [(e.row_id, e.score, e.parts, e.why) for e in old], "the digests differ"
+    times: dict[str, list[float]] = {"chosen": [], "all": []}
+    for _ in range(runs):
+        started = time.process_time()
+        make_digest(store, name, embedder, options)
+        times["chosen"].append(time.process_time() - started)
+        started = time.process_time()
+        _explained_in_full(store, name, embedder, options)
+        times["all"].append(time.process_time() - started)
+    chosen_ms = round(1000 * statistics.median(times["chosen"]), 1)
+    all_ms = round(1000 * statistics.median(times["all"]), 1)
+    return {
+        "window": {"start": options.start.isoformat(), "end": options.end.isoformat()},
+        "top": options.top,
+        "entries": len(new),
+        "explain_chosen_cpu_ms": chosen_ms,
+        "explain_all_cpu_ms": all_ms,
+        "saved_cpu_ms": round(all_ms - chosen_ms, 1),
+        "runs": runs,
+        "load_average": os.getloadavg(),
+    }
+
+
+def compare_explanations(
+    store: Store, name: str, embedder: FakeEmbedder, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """:func:`explain_chosen` over the window (top 20) and over its newest day (top 20)."""
+    out = {}
+    for label, options in (
+        ("window", DigestOptions(start=start, end=end, top=20)),
+        ("day", DigestOptions(start=end, end=end, top=20)),
+    ):
+        out[label] = explain_chosen(store, name, embedder, options)
+        print(f"explain only the chosen, {label}: {out[label]}", flush=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--candidates", type=int, default=5000)
+    parser.add_argument(
+        "--explain-only",
+        action="store_true",
+        help="only compare explaining the chosen with explaining the pool; write nothing",
+    )
     args = parser.parse_args()
     if data_missing(args.data):
         return 2
@@ -116,6 +206,10 @@ def main() -> int:
         add_files(store, "researcher", SEEDS)
     start, end, n = window(home, args.candidates)
     print(f"window {start} .. {end}: {n:,} candidates", flush=True)
+    if args.explain_only:
+        compare_explanations(store, "researcher", embedder, start, end)
+        store.close()
+        return 0
     options = DigestOptions(start=start, end=end, top=20)
     results: dict[str, Any] = {
         **record,
@@ -136,6 +230,7 @@ def main() -> int:
     record_feedback(store, "researcher", likes[10:20], "dislike")
     results["digest_with_feedback"] = timed(digest)
     print(f"digest, 10 likes + 10 dislikes: {results['digest_with_feedback']}", flush=True)
+    results["explain_chosen"] = compare_explanations(store, "researcher", embedder, start, end)
     store.close()
     env = {**os.environ, "PAPERRADAR_EMBEDDER": "fake"}
     cmd = [
@@ -192,6 +287,18 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     if "cli_wall_s" in results:
         rows.append(summary_row("CLI digest, fresh process", results["cli_wall_s"], "s", "lower"))
+    for label, compared in results.get("explain_chosen", {}).items():
+        rows.append(
+            summary_row(
+                f"digest CPU, only the shown explained ({label}, top {compared['top']})",
+                compared["explain_chosen_cpu_ms"],
+                "ms",
+                "lower",
+                baseline="the whole pool explained",
+                baseline_value=compared["explain_all_cpu_ms"],
+                note=f"{compared['runs']} runs in turns; same entries",
+            )
+        )
     return rows
 
 

@@ -26,7 +26,7 @@ from paperradar.radar.ranking import (
     RankingInputs,
     diversify,
     load_inputs,
-    rank_inputs,
+    rank_pool,
     with_papers,
 )
 from paperradar.search.rerank import IdentityReranker, Reranker, RerankQuery, apply_reranker
@@ -69,7 +69,8 @@ def make_digest(
 
     The store is read first (the profile, the candidates, what ranking them needs); the
     ranking and the diversity picks work on those values alone; then the chosen papers
-    are loaded and the digest recorded."""
+    get their full explanation (shared phrases and sentences: the rest of the pool is not
+    shown, so it keeps the cheap one), are loaded, and the digest is recorded."""
     if options.start > options.end:
         raise UsageError(f"the window starts after it ends: {options.start} > {options.end}")
     if options.top < 1:
@@ -78,12 +79,15 @@ def make_digest(
     seen = shown_before(store, profile.id, options.start, options.end)
     candidates = [i for i in candidate_ids(store, options.start, options.end) if i not in seen]
     inputs = load_inputs(store, profile, embedder, candidates, options.config)
-    picks, vectors = rank_inputs(inputs, options.config, keep=POOL * options.top)
+    # the pool's explanations are cheap (place, papers, rule): only the chosen get phrases
+    # and sentences, exactly as ranking them all in full would give (ranking.Pool)
+    pool = rank_pool(inputs, options.config, keep=POOL * options.top)
+    picks, vectors = pool.picks, pool.vectors
     relevance = None
     if options.reranker is not None and not isinstance(options.reranker, IdentityReranker):
         picks, vectors = _reranked(options.reranker, inputs, picks, vectors)
         relevance = [float(len(picks) - i) for i in range(len(picks))]  # the reranker's order
-    chosen = diversify(picks, vectors, options.top, options.diversity, relevance)
+    chosen = pool.explained(diversify(picks, vectors, options.top, options.diversity, relevance))
     entries = with_papers(store, chosen, with_sightings=True)
     digest = Digest(
         profile=profile.name,

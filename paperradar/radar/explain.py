@@ -312,6 +312,34 @@ class ProfilePhrases:
         self.prefixes = {key[:n] for key in self.keys for n in range(1, len(key) + 1)}
 
 
+def profile_keys_in(text: str, profile: ProfilePhrases) -> set[str]:
+    """The profile's phrase keys among the text's phrases: ``phrase_keys(text,
+    profile.prefixes) & profile.keys``, in one loop (:func:`_spans` inlined; counting a
+    background's phrases is most of what building an :class:`Explainer` costs)."""
+    keys, prefixes = profile.keys, profile.prefixes
+    found: set[str] = set()
+    for run in _key_runs(text):
+        n = len(run)
+        for i in range(n):
+            if run[i] == "of":
+                continue
+            key = ""
+            ofs = 0
+            for j in range(i, min(i + 4, n)):
+                word = run[j]
+                key += word
+                if key not in prefixes:
+                    break
+                if word == "of":
+                    ofs += 1
+                    if ofs > 1:
+                        break
+                    continue
+                if key in keys:
+                    found.add(key)
+    return found
+
+
 class PhraseBackground:
     """Document frequencies of a profile's phrase keys over background texts."""
 
@@ -320,7 +348,7 @@ class PhraseBackground:
         n = 0
         for text in texts:
             n += 1
-            df.update(phrase_keys(text, profile.prefixes) & profile.keys)
+            df.update(profile_keys_in(text, profile))
         self.df = df
         self.n_docs = n
 

@@ -149,6 +149,7 @@ class Scorer:
             model.fit(x, y)
             self.classifier = model
         self._seed = seed
+        self._texts: Sequence[Text] = ()
         self._explain: tuple[Sequence[Text], Explainer] | None = None
 
     # -- filters
@@ -284,6 +285,11 @@ class Scorer:
             among=among,
             closeness=closeness(top),
         )
+
+    @property
+    def scored_texts(self) -> Sequence[Text]:
+        """The texts of the last :meth:`score` call, which :meth:`why` explains."""
+        return self._texts
 
     def _explainer(self) -> Explainer:
         """The explainer of the last :meth:`score` call's candidates, made on first use:
@@ -434,6 +440,39 @@ def build_scorer(inputs: ProfileInputs, config: RankingConfig | None = None) -> 
     )
 
 
+def _scored_pool(
+    scorer: Scorer, candidates: CandidateInputs, keep: int | None
+) -> tuple[list[int], list[Text], Scored, list[int], Matrix]:
+    """The candidates that are not muted (row ids, texts), their scores, the positions of
+    the best first (with ``keep``, the best ``keep`` and the followed ones) and the vectors
+    of those, in that order."""
+    texts, vectors = candidates.texts, candidates.vectors
+    ids = [i for i in candidates.ids if i in vectors and i in texts and not scorer.muted(texts[i])]
+    matrix = _matrix(vectors, ids)
+    scored_texts = [texts[i] for i in ids]
+    scored = scorer.score(matrix, scored_texts)
+    order = np.argsort(-scored.score, kind="stable")
+    if keep is not None:
+        followed = scored.follow[order] > 0
+        followed[:keep] = True
+        order = order[followed]
+    return ids, scored_texts, scored, order.tolist(), matrix[order] if len(order) else matrix
+
+
+def _pick(scorer: Scorer, scored: Scored, i: int, row_id: int, phrases: bool) -> Pick:
+    return Pick(
+        row_id=row_id,
+        score=round(float(scored.score[i]), 4),
+        why=scorer.why(scored, i, phrases),
+        parts={
+            "similarity": round(float(scored.similarity[i]), 4),
+            "keywords": round(float(scored.keywords[i]), 4),
+            "feedback": round(float(scored.feedback[i]), 4),
+            "follow": round(float(scored.follow[i]), 4),
+        },
+    )
+
+
 def score_candidates(
     scorer: Scorer,
     candidates: CandidateInputs,
@@ -444,30 +483,48 @@ def score_candidates(
     vectors (rows aligned with the result) for diversity. With ``keep``, only the best
     ``keep`` and the followed candidates. With ``explain`` (row ids), only those get shared
     phrases and sentences in their explanation (the others: place, papers, rule)."""
-    texts, vectors = candidates.texts, candidates.vectors
-    ids = [i for i in candidates.ids if i in vectors and i in texts and not scorer.muted(texts[i])]
-    matrix = _matrix(vectors, ids)
-    scored = scorer.score(matrix, [texts[i] for i in ids])
-    order = np.argsort(-scored.score, kind="stable")
-    if keep is not None:
-        followed = scored.follow[order] > 0
-        followed[:keep] = True
-        order = order[followed]
-    picks = [
-        Pick(
-            row_id=ids[i],
-            score=round(float(scored.score[i]), 4),
-            why=scorer.why(scored, i, explain is None or ids[i] in explain),
-            parts={
-                "similarity": round(float(scored.similarity[i]), 4),
-                "keywords": round(float(scored.keywords[i]), 4),
-                "feedback": round(float(scored.feedback[i]), 4),
-                "follow": round(float(scored.follow[i]), 4),
-            },
-        )
-        for i in order.tolist()
-    ]
-    return picks, matrix[order] if len(order) else matrix
+    ids, _, scored, order, matrix = _scored_pool(scorer, candidates, keep)
+    picks = [_pick(scorer, scored, i, ids[i], explain is None or ids[i] in explain) for i in order]
+    return picks, matrix
+
+
+class Pool:
+    """Ranked candidates whose explanations are given in full only to those shown.
+
+    ``picks`` and ``vectors`` are what :func:`score_candidates` returns with ``explain=()``
+    (place, papers, rule; no shared phrases nor sentences). :meth:`explained` gives picks
+    of the pool their full explanation: exactly the picks :func:`score_candidates` makes
+    without ``explain``, at the cost of those picks alone (a digest shows ``top`` of its
+    pool of ``4 * top``). Diversity reads scores, vectors and follow rules, never phrases,
+    so it picks the same from either."""
+
+    def __init__(self, scorer: Scorer, candidates: CandidateInputs, keep: int | None) -> None:
+        ids, texts, scored, order, matrix = _scored_pool(scorer, candidates, keep)
+        self._scorer = scorer
+        self._scored = scored
+        self._texts = texts
+        self._at = {ids[i]: i for i in order}
+        self.picks = [_pick(scorer, scored, i, ids[i], False) for i in order]
+        self.vectors = matrix
+
+    def explained(self, picks: Sequence[Pick]) -> list[Pick]:
+        """The picks (of this pool), in the same order, with their full explanations."""
+        if picks and self._scorer.scored_texts is not self._texts:  # why() reads the last score()
+            raise RuntimeError("the pool's scorer has scored other candidates since")
+        return [
+            _pick(self._scorer, self._scored, self._at[p.row_id], p.row_id, True) for p in picks
+        ]
+
+
+def rank_pool(
+    inputs: RankingInputs,
+    config: RankingConfig | None = None,
+    keep: int | None = None,
+    scorer: Scorer | None = None,
+) -> Pool:
+    """:class:`Pool` of the candidates with the profile's scorer built from the same
+    inputs (unless one is given): :func:`rank_inputs`, explaining only the picks shown."""
+    return Pool(scorer or build_scorer(inputs.profile, config), inputs.candidates, keep)
 
 
 def rank_inputs(

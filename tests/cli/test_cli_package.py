@@ -85,6 +85,7 @@ def test_every_command_module_adds_its_commands() -> None:
         "show",
         "similar",
         "stats",
+        "store",
         "sync",
         "trending",
         "unfollow",

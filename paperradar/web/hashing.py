@@ -23,16 +23,20 @@ from paperradar.errors import BusyError
 
 T = TypeVar("T")
 
-#: the checking thread's nice value (Linux): below the page threads' 0, as a batch job is
+#: how much nicer than the page threads the checking thread runs (Linux), as a batch job is
 NICE = 10
 
 
 def _lower_priority(nice: int) -> None:
-    """Lower the calling thread's CPU priority (Linux: a thread is a task of its own)."""
+    """Lower the calling thread's CPU priority by ``nice`` (Linux: a thread is a task of its
+    own), relative to the server's own: a server started under ``nice`` stays below it."""
     if sys.platform == "linux" and nice > 0:
         # where it is not allowed, the checks still run, at the usual priority
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+            task = threading.get_native_id()
+            os.setpriority(
+                os.PRIO_PROCESS, task, min(19, os.getpriority(os.PRIO_PROCESS, task) + nice)
+            )
 
 
 class PasswordChecks:

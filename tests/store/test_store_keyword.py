@@ -151,3 +151,38 @@ def test_papers_with_author_word(store: Store, ids: dict[str, int]) -> None:
     assert store.keyword.papers_with_author_word("Lovelace") == [(ids["title"], ["Ada Lovelace"])]
     assert store.keyword.papers_with_author_word("molecules") == []  # a title word
     assert store.keyword.papers_with_author_word("nobody") == []
+
+
+def test_any_word_top_k_is_the_head_of_the_full_ranking(store: Store, paper: Make) -> None:
+    """A short any-word ranking is the head of the whole one, with filters too: a backend
+    may skip papers that cannot place (PostgreSQL's MaxScore bound), never one that can. Here
+    the rare words sit once in long abstracts and the commonest word fills short papers, so
+    papers holding only the common word lead."""
+    filler = " ".join(f"word{k}" for k in range(60))
+    records = []
+    for n in range(48):
+        if n in (0, 24):
+            title, abstract = f"Brewing study {n}", f"zymurgy {n} {filler}"
+        elif n % 8 == 1:
+            title, abstract = f"Network study {n}", f"graph {n} {filler}"
+        elif n % 3 == 2:
+            title, abstract = f"Model model {n}", f"model model model model {n}"
+        else:
+            title, abstract = f"Other study {n}", f"nothing here {n}"
+        records.append(
+            paper(
+                title,
+                abstract=abstract,
+                categories=["cs.LG" if n % 2 else "cs.CL"],
+                listed=D1 if n % 5 else D2,
+            )
+        )
+    assert store.papers.upsert(records).new == len(records)
+    terms = ['"zymurgy"', '"graph"', '"model"']
+    for filters in (None, Filters(category="cs.CL"), Filters(since=D2)):
+        whole = store.keyword.rank(terms, -1, filters, any_word=True)
+        assert whole, filters
+        for limit in (1, 2, 3, 5, 10):
+            head = store.keyword.rank(terms, limit, filters, any_word=True)
+            assert [i for i, _ in head] == [i for i, _ in whole[:limit]], (filters, limit)
+            assert [s for _, s in head] == pytest.approx([s for _, s in whole[:limit]])

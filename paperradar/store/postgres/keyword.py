@@ -14,6 +14,10 @@ differ from FTS5's in the details: ``D`` counts a paper's distinct words, not it
 ``avgdl`` is the average over the newest :data:`LENGTH_SAMPLE` papers; words are stemmed by
 Snowball's English stemmer, not Porter's. ``N``, ``avgdl`` and the phrase counts ``n`` are
 counted once per store state (:meth:`PgStore.version`), as the SQLite index does.
+
+An any-word ranking does not score every paper holding a common word: the papers of its
+rarest phrases are scored first, and their ``limit``-th score rules out the papers that hold
+only phrases too common to reach it (:meth:`PgKeyword._top_any`; the results are the same).
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ LENGTH_SAMPLE = 10_000
 #: one term's query: its words as a phrase (stemmed, folded), never tsquery syntax
 _PHRASE_SQL = "phraseto_tsquery('paperradar', paperradar_words(%s))"
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: an any-word ranking first scores the papers of its rarest phrases, this many times the
+#: limit of them (by document counts), and widens that while too few pass the filters, to
+#: what the share that passed says it takes, times PROBE_MARGIN (see PgKeyword._top_any)
+PROBE_FACTOR = 4
+PROBE_MARGIN = 1.5
 
 
 @dataclass(slots=True)
@@ -57,6 +66,18 @@ class _Stats:
     rows: int
     average_length: float
     df: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """One ranking statement's parts: the phrases and their idf, the filters, the limit."""
+
+    kept: list[tuple[str, float]]
+    average_length: float
+    where: str
+    filter_params: list[object]
+    limit: int
+    all_words: bool = False
 
 
 def phrase_text(term: str) -> str:
@@ -138,25 +159,33 @@ class PgKeyword(PgRepo):
         if not kept:
             return []
         where, filter_params = filter_sql(filters or Filters())
-        texts = [text for text, _ in kept]
-        phrases = ", ".join([_PHRASE_SQL] * len(kept))
-        match = (" || " if any_word else " && ").join([_PHRASE_SQL] * len(kept))
+        query = _Ranking(kept, stats.average_length, where, filter_params, limit, not any_word)
+        if not any_word or limit <= 0 or len(kept) == 1:
+            return self._run(query, range(len(kept)))
+        return self._top_any(query, [n for n in counts if n])
+
+    def _run(self, query: _Ranking, matching: Sequence[int]) -> list[tuple[int, float]]:
+        """The best ``query.limit`` papers holding any (``query.all_words``: every one) of
+        the phrases ``matching`` (indexes into ``query.kept``), scored for all of them."""
+        texts = [text for text, _ in query.kept]
+        phrases = ", ".join([_PHRASE_SQL] * len(texts))
+        match = (" && " if query.all_words else " || ").join([_PHRASE_SQL] * len(matching))
         sql = (
             f"SELECT p.id, paperradar_bm25(p.fts, ARRAY[{phrases}], %s, %s, %s, %s, %s, %s) "
-            f"AS score FROM papers p WHERE p.fts @@ ({match}){where} "
+            f"AS score FROM papers p WHERE p.fts @@ ({match}){query.where} "
             "ORDER BY score DESC, p.id LIMIT %s"
         )
         params = [
             *texts,
-            [weight for _, weight in kept],
+            [weight for _, weight in query.kept],
             RANK_WEIGHTS,
             RANK_SCALE,
             K1,
             B,
-            stats.average_length,
-            *texts,
-            *filter_params,
-            limit if limit >= 0 else None,
+            query.average_length,
+            *[texts[i] for i in matching],
+            *query.filter_params,
+            query.limit if query.limit >= 0 else None,
         ]
         # never prepared: planned with the phrases' values, so each phrase's tsquery is a
         # constant (made once, not per row) whose selectivity picks the index or a scan
@@ -166,6 +195,45 @@ class PgKeyword(PgRepo):
             prepare=False,
         ).fetchall()
         return [(int(row["id"]), float(row["score"])) for row in rows]
+
+    def _top_any(self, query: _Ranking, counts: Sequence[int]) -> list[tuple[int, float]]:
+        """The best ``query.limit`` papers holding any of the phrases, without scoring every
+        paper that holds a common one (MaxScore, Turtle and Flood 1995): a phrase adds less
+        than ``idf (k1 + 1)`` to a paper's bm25, so once the papers of the rarest phrases
+        give ``limit`` results, the ``limit``-th score ``t`` rules out every paper holding
+        only phrases whose bounds add up to less than ``t``. Only papers holding one of the
+        other ("essential") phrases are scored again, for every phrase: the results are the
+        same as scoring every match, ties included (a ruled-out paper scores below ``t``)."""
+        by_rarity = sorted(range(len(query.kept)), key=lambda i: (counts[i], i))
+        target = PROBE_FACTOR * query.limit
+        while True:
+            probe, total = [], 0
+            for i in by_rarity:
+                if total >= target:
+                    break
+                probe.append(i)
+                total += counts[i]
+            found = self._run(query, probe)
+            if len(probe) == len(by_rarity):
+                return found  # every phrase probed: the ranking itself
+            if len(found) < query.limit:  # too few passed the filters: probe wider, by
+                # as much as their share of the probed papers says it takes, at least doubled
+                needed = total * query.limit / max(1, len(found)) * PROBE_MARGIN
+                target = max(2 * target, int(needed))
+                continue
+            threshold = found[-1][1]
+            # the phrases of smallest bound whose bounds together stay below the threshold
+            ruled_out: set[int] = set()
+            bound = 0.0
+            for i in sorted(range(len(query.kept)), key=lambda i: (query.kept[i][1], i)):
+                bound += query.kept[i][1] * (K1 + 1) * (1 + 1e-9)
+                if bound >= threshold:
+                    break
+                ruled_out.add(i)
+            essential = [i for i in by_rarity if i not in ruled_out]
+            if set(essential) <= set(probe):
+                return found  # every paper that can place was scored by the probe
+            return self._run(query, essential)
 
     def papers_with_author_word(self, word: str) -> list[tuple[int, list[str]]]:
         rows = self.conn.execute(

@@ -63,15 +63,16 @@ def local_server() -> tuple[str, Any]:
     return str(server.get_uri()), server
 
 
-def fresh_pg(url: str, home: Path) -> PgStore:
+def fresh_pg(url: str, home: Path, schema: str = "bench") -> PgStore:
+    """A store in a new, empty ``schema`` of the server at ``url``."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-        conn.execute("DROP SCHEMA IF EXISTS bench CASCADE")
-        conn.execute("CREATE SCHEMA bench")
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
     joiner = "&" if "?" in url else "?"
-    return PgStore(f"{url}{joiner}options=-csearch_path%3Dbench,public", home)
+    return PgStore(f"{url}{joiner}options=-csearch_path%3D{schema},public", home)
 
 
 def measure(store: Store, source: Path, queries: list[str]) -> dict[str, Any]:

@@ -239,7 +239,12 @@ class PgVectors(PgRepo):
         k: int,
         filters: Filters | None = None,
         exclude: Collection[int] = (),
+        *,
+        exact: bool = False,
     ) -> list[tuple[int, float]]:
+        """The ``k`` papers nearest ``query`` (VectorRepo.nearest); ``exact`` scores every
+        admitted paper even where the HNSW index would be used (what benchmarks measure the
+        graph's recall against)."""
         dim = self._dim(model)
         if dim is None:
             raise UsageError(_NO_VECTORS)
@@ -255,7 +260,7 @@ class PgVectors(PgRepo):
             q = q / norm
         where, params = filter_sql(filters or Filters())
         head: list[object] = [sorted({int(i) for i in exclude}), *params]
-        graph = norm > 0 and 2 * k <= ann.EF_SEARCH_MAX and self._has_index(model)
+        graph = not exact and norm > 0 and 2 * k <= ann.EF_SEARCH_MAX and self._has_index(model)
         if graph and where:  # a selective filter: scoring what it admits beats the graph
             row = self.conn.execute(ann.admitted_sql(where), [*params, ann.EXACT_BELOW])
             counted = row.fetchone()

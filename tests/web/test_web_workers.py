@@ -20,16 +20,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from helpers import pgserver
+from helpers import backends
 from helpers.appserver import free_port
 from helpers.cli import popen_cli, run_cli
 from helpers.webhome import FIXTURES, PASSWORDS, build_home
 
 from paperradar.embedding import FakeEmbedder
-from paperradar.embedding.backfill import embed_missing
-from paperradar.radar.profiles import add_files, create_profile, load_profile
+from paperradar.radar.profiles import load_profile
 from paperradar.store import open_store
-from paperradar.web.accounts import add_user, grant_profile
 from paperradar.web.throttle import LIMIT
 
 pytestmark = pytest.mark.skipif(
@@ -41,26 +39,6 @@ START_S = 60.0
 #: keep-alive connections opened at most to find both workers
 MAX_CONNECTIONS = 40
 DAY = "2026-07-01"
-
-
-def build_pg_home(home: Path, url: str) -> Path:
-    """The web home of helpers/webhome.py (alice, bob, their profiles, embedded papers), its
-    store on PostgreSQL: ``[store] url`` in its config.toml."""
-    home.mkdir(parents=True)
-    (home / "config.toml").write_text(f'[store]\nurl = "{url}"\n', encoding="utf-8")
-    from paperradar import ingest_files
-
-    with open_store(home) as store:
-        ingest_files(store, [FIXTURES / "listings.jsonl"])
-        for profile in ("alice-ml", "bob-db", "nobody"):
-            create_profile(store, profile)
-        add_files(store, "alice-ml", [FIXTURES / "own.bib"])
-        embed_missing(store, FakeEmbedder())
-        for user, password in PASSWORDS.items():
-            add_user(store, user, password)
-        grant_profile(store, "alice", "alice-ml")
-        grant_profile(store, "bob", "bob-db")
-    return home
 
 
 @contextlib.contextmanager
@@ -159,8 +137,13 @@ def clients_on_both_workers(
 
 @pytest.fixture
 def pg_home(tmp_path: Path) -> Iterator[Path]:
-    with pgserver.schema() as url:
-        yield build_pg_home(tmp_path / "home", url)
+    """The web home of helpers/webhome.py (alice, bob, their profiles, embedded papers), its
+    store a PostgreSQL database of its own."""
+    home = build_home(tmp_path / "home", backends.POSTGRES)
+    try:
+        yield home
+    finally:
+        backends.forget(home)
 
 
 @pytest.mark.serial

@@ -162,3 +162,32 @@ def test_removing_a_user_ends_sessions_ownership_and_subscriptions(store: Store)
     )
     again = store.accounts.add_user("ada", "h", at(1))  # the name is free again
     assert again is not None and store.accounts.owned_profiles(again.id) == []
+
+
+def test_failed_logins_are_counted_newest_first_per_scope_and_key(store: Store) -> None:
+    accounts = store.accounts
+    for minute in (1, 2, 3, 4):
+        accounts.record_login_failure("name", "ada", at(minute))
+    accounts.record_login_failure("name", "alan", at(2))
+    accounts.record_login_failure("client", "ada", at(2))  # another scope, the same key
+    assert accounts.login_failures("name", "ada", at(0), 10) == [at(4), at(3), at(2), at(1)]
+    assert accounts.login_failures("name", "ada", at(0), 2) == [at(4), at(3)]
+    assert accounts.login_failures("name", "ada", at(2), 10) == [at(4), at(3)]  # after since
+    assert accounts.login_failures("name", "alan", at(0), 10) == [at(2)]
+    assert accounts.login_failures("client", "ada", at(0), 10) == [at(2)]
+    assert accounts.login_failures("name", "nobody", at(0), 10) == []
+
+
+def test_failed_logins_are_cleared_per_key_and_pruned_per_scope(store: Store) -> None:
+    accounts = store.accounts
+    for minute in (1, 2, 3):
+        accounts.record_login_failure("name", "ada", at(minute))
+        accounts.record_login_failure("client", "10.0.0.1", at(minute))
+    accounts.record_login_failure("name", "alan", at(1))
+    accounts.clear_login_failures("name", "ada")
+    assert accounts.login_failures("name", "ada", at(0), 10) == []
+    assert accounts.login_failures("name", "alan", at(0), 10) == [at(1)]
+    assert accounts.prune_login_failures("client", at(2)) == 2  # at or before
+    assert accounts.login_failures("client", "10.0.0.1", at(0), 10) == [at(3)]
+    assert accounts.login_failures("name", "alan", at(0), 10) == [at(1)]  # other scope kept
+    assert accounts.prune_login_failures("client", at(2)) == 0

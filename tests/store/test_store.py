@@ -262,3 +262,20 @@ def test_the_category_migration_fills_the_table_from_existing_papers(tmp_path: P
     store.close()
     reopened = Store.open(tmp_path)
     assert _categories(reopened) == {(1, "cs.cl")}
+
+
+def test_a_transaction_left_suspended_ends_quietly_after_the_store_closes(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C can land between a ``with`` entering the transaction and the block taking
+    over: the transaction's generator then stays suspended until the collector closes it,
+    after the store (and its connection) closed at exit. Closing it must not raise, which
+    Python would print as a traceback on a command's stderr."""
+    store = Store.open(tmp_path)
+    entered = store.transaction()
+    entered.__enter__()  # never exited: as the interrupted ``with`` leaves it
+    store.close()
+    entered.gen.close()  # what the collector does: GeneratorExit at the yield, no error
+    again = Store.open(tmp_path)
+    with again, again.transaction():  # nothing was left half-written or locked
+        pass

@@ -246,8 +246,12 @@ class SqliteStore:
             yield
             conn.execute("COMMIT")
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            # a closed connection has nothing to roll back (closing discarded it): so a
+            # transaction left suspended by Ctrl-C, closed by the collector after the store,
+            # ends quietly instead of printing a traceback at exit
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 failed = f"writing to the store at {self.path} failed: {exc}"
                 raise _write_error(failed, exc) from exc

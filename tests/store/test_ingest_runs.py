@@ -249,6 +249,7 @@ def one_number(db: Path, sql: str) -> int:
         conn.close()
 
 
+@pytest.mark.serial  # its writes must each fit a 0.2 s busy timeout: no other test beside it
 def test_other_writers_never_time_out_during_a_long_run(
     tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

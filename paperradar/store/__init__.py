@@ -38,7 +38,7 @@ def store_url(home: Path) -> str | None:
         url = value.strip()
     if not url:
         return None
-    if not url.startswith(_SCHEMES):
+    if not is_postgres_url(url):
         raise ConfigError(f"{where}: expected a postgresql:// URL, got {url.split('://')[0]!r}")
     return url
 
@@ -49,6 +49,17 @@ def open_store(home: Path) -> StoreProtocol:
     url = store_url(home)
     if url is None:
         return SqliteStore.open(home)
+    return open_postgres(url, home)
+
+
+def is_postgres_url(text: str) -> bool:
+    """Whether ``text`` is a ``postgresql://`` (or ``postgres://``) URL."""
+    return text.startswith(_SCHEMES)
+
+
+def open_postgres(url: str, home: Path) -> StoreProtocol:
+    """The PostgreSQL store at ``url``, with ``home`` for its config.toml and caches (a
+    ConfigError where psycopg is not installed)."""
     try:
         from paperradar.store.postgres.store import PgStore
     except ImportError as exc:
@@ -58,4 +69,13 @@ def open_store(home: Path) -> StoreProtocol:
     return PgStore(url, home)
 
 
-__all__ = ["DB_NAME", "Prepared", "SqliteStore", "Store", "open_store", "store_url"]
+__all__ = [
+    "DB_NAME",
+    "Prepared",
+    "SqliteStore",
+    "Store",
+    "is_postgres_url",
+    "open_postgres",
+    "open_store",
+    "store_url",
+]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperradar.errors import ConfigError, StoreBusyError, StoreError, UsageError
+from paperradar.errors import StoreBusyError, StoreError, UsageError
 from paperradar.store.api import Store
 from paperradar.store.api.copying import DERIVED, TABLES, WHOLE, CopyProgress
 
@@ -28,29 +28,23 @@ LOCK = "store-copy"
 
 #: progress(table, rows copied of it so far, its rows in the source)
 Progress = Callable[[str, int, int], None]
-_SCHEMES = ("postgresql://", "postgres://")
 
 
 def open_end(where: str, role: str, home: Path) -> Store:
     """The store a copy's SRC or DST (``role``, for messages) names: a postgresql:// URL (with
     ``home`` for its config.toml and caches), or a paperradar home directory: its SQLite file,
     whatever its config.toml says. A source must exist; a destination home is created."""
+    from paperradar.store import is_postgres_url, open_postgres
     from paperradar.store.sqlite.store import DB_NAME, SqliteStore
 
     if "://" in where:
-        if not where.startswith(_SCHEMES):
+        if not is_postgres_url(where):
             scheme = where.split("://", 1)[0]
             raise UsageError(
                 f"{role}: expected a postgresql:// URL or a paperradar home directory, "
                 f"not a {scheme}:// URL"
             )
-        try:
-            from paperradar.store.postgres.store import PgStore
-        except ImportError as exc:
-            raise ConfigError(
-                f"a PostgreSQL store needs psycopg: pip install 'paperradar[postgres]' ({exc})"
-            ) from exc
-        return PgStore(where, home)
+        return open_postgres(where, home)
     path = Path(where).expanduser().resolve()  # the origin a resumed copy is matched by
     if role == "SRC" and not (path / DB_NAME).is_file():
         missing = "no such directory" if not path.is_dir() else f"it has no {DB_NAME}"
